@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { isNixwrtError } from '../errors.js';
+import { packageRoot } from '../util/package-root.js';
+import { commandModules } from './commands.js';
+
+export async function buildProgram(): Promise<Command> {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  const program = new Command('nixwrt')
+    .description('Assemble router firmware from a Nix binary cache, without Nix')
+    .version(pkg.version, '-V, --version')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const load of commandModules) (await load()).register(program);
+  return program;
+}
+
+/** Run the CLI; library errors become one-line messages with their code and exit code 1. */
+export async function main(argv: string[]): Promise<void> {
+  const program = await buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (isNixwrtError(err)) {
+      process.stderr.write(`nixwrt: ${err.message} [${err.code}]\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+}

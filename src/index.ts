@@ -1,0 +1,4 @@
+/** nixwrt-ts library entry: each area re-exports its public API from its own index. */
+export * from './errors.js';
+export * from './rootfs/tree.js';
+export { createPool, type TaskPool } from './workers/pool.js';

@@ -1,0 +1,36 @@
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** A temp name beside `path`, so the final rename stays on one file system. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/**
+ * Write `data` to `path` so that readers see either the old file or the whole new one:
+ * write a temp file, fsync, rename. On failure the temp file is removed.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  opts: { mode?: number } = {},
+): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = tempPathFor(path);
+  const fh = await open(tmp, 'wx', opts.mode ?? 0o644);
+  try {
+    if (data instanceof Uint8Array) {
+      await fh.write(data);
+    } else {
+      for await (const chunk of data) await fh.write(chunk);
+    }
+    await fh.sync();
+    await fh.close();
+    await rename(tmp, path);
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The registry of CPU-heavy, pure tasks that may run in worker threads.
+ * Each area adds its tasks here (compression only: see DESIGN.md "Principles").
+ * A task takes plain data and returns plain data; Uint8Arrays whose buffers are listed
+ * in `transfer` are moved, not copied.
+ */
+export interface TaskResult<T> {
+  value: T;
+  /** Buffers to move back to the caller instead of copying. */
+  transfer?: ArrayBuffer[];
+}
+
+// Each task: (input) => result. Keep this map the single source of task names.
+export const tasks = {
+  /** Used by the pool's own tests: sums bytes and returns them reversed. */
+  'selftest.reverse': (input: { data: Uint8Array }): TaskResult<{ data: Uint8Array; sum: number }> => {
+    const out = new Uint8Array(input.data.length);
+    let sum = 0;
+    for (let i = 0; i < input.data.length; i++) {
+      out[i] = input.data[input.data.length - 1 - i]!;
+      sum += input.data[i]!;
+    }
+    return { value: { data: out, sum }, transfer: [out.buffer as ArrayBuffer] };
+  },
+} satisfies Record<string, (input: never) => TaskResult<unknown> | Promise<TaskResult<unknown>>>;
+
+export type TaskName = keyof typeof tasks;
+export type TaskInput<K extends TaskName> = Parameters<(typeof tasks)[K]>[0];
+export type TaskOutput<K extends TaskName> = Awaited<ReturnType<(typeof tasks)[K]>>['value'];
