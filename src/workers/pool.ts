@@ -22,7 +22,7 @@ export function defaultThreads(): number {
 
 /** Worker code always runs from dist/ (compiled by `npm ci` / `npm test`), also under vitest. */
 function workerFile(): string {
-  return pathToFileURL(join(packageRoot(), 'dist', 'workers', 'worker.js')).href;
+  return pathToFileURL(join(packageRoot(), 'dist', 'src', 'workers', 'worker.js')).href;
 }
 
 export function createPool(opts: { threads?: number } = {}): TaskPool {

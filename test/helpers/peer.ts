@@ -2,23 +2,20 @@ import { spawnSync } from 'node:child_process';
 
 /**
  * Peer tools (mksquashfs, dtc, mkimage, ...) are Debian packages that .ci/run installs.
- * On a bare machine the tests that need them are skipped with a message naming the tool.
+ * Usage: `describe.skipIf(!havePeers('mksquashfs', 'unsquashfs'))(...)`.
+ * On a bare machine a missing tool skips the tests with a message naming it; in CI
+ * (NIXWRT_REQUIRE_PEERS=1, set by .ci/run) a missing tool is an error, never a silent skip.
  */
 export function hasTool(cmd: string): boolean {
-  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
-  return r.status === 0;
+  return spawnSync('sh', ['-c', `command -v '${cmd}'`]).status === 0;
 }
 
-/** Tools missing from this machine, with a note printed once so a skip is never silent. */
-export function missingTools(...cmds: string[]): string[] {
+export function havePeers(...cmds: string[]): boolean {
   const missing = cmds.filter((c) => !hasTool(c));
-  if (missing.length > 0) {
-    process.stderr.write(`[skip] peer tool(s) not installed: ${missing.join(', ')} (bash .ci/run installs them)\n`);
+  if (missing.length === 0) return true;
+  if (process.env.NIXWRT_REQUIRE_PEERS === '1') {
+    throw new Error(`peer tool(s) required but not installed: ${missing.join(', ')}`);
   }
-  return missing;
-}
-
-/** In CI (NIXWRT_REQUIRE_PEERS=1, set by .ci/run) a missing peer is a failure, not a skip. */
-export function peersRequired(): boolean {
-  return process.env.NIXWRT_REQUIRE_PEERS === '1';
+  process.stderr.write(`[skip] peer tool(s) not installed: ${missing.join(', ')} (bash .ci/run installs them)\n`);
+  return false;
 }
