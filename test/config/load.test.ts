@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { checkConfigShape, loadConfig, loadLock, parseLock, resolvePackage } from '../../src/config/load.js';
+import { isOverride } from '../../src/config/types.js';
+
+const data = fileURLToPath(new URL('./data/', import.meta.url));
+
+describe('loadConfig', () => {
+  it('loads a JSON config', async () => {
+    const { config, dir } = await loadConfig(join(data, 'minimal.json'));
+    expect(config.hostname).toBe('jsonbox');
+    expect(config.modules?.[0]).toEqual({ name: 'ntpd', options: { servers: ['pool.example'] } });
+    expect(dir).toBe(data.replace(/\/$/, ''));
+  });
+  it('loads a TypeScript config through tsx, override() survives the second module copy', async () => {
+    const { config } = await loadConfig(join(data, 'minimal.ts'));
+    expect(config.hostname).toBe('tsbox');
+    const opt = (config.modules?.[0]?.options as { rootPasswordHash: unknown }).rootPasswordHash;
+    expect(isOverride(opt)).toBe(true);
+  });
+  it('names a missing file', async () => {
+    await expect(loadConfig(join(data, 'nope.ts'))).rejects.toMatchObject({ code: 'config-not-found' });
+  });
+  it('rejects unknown top-level keys and bad host names', () => {
+    expect(() => checkConfigShape({ device: 'd', hostname: 'h', lock: 'l', hostnmae: 'x' }, 'c.json')).toThrow(/unknown key 'hostnmae'/);
+    expect(() => checkConfigShape({ device: 'd', hostname: 'bad_name', lock: 'l' }, 'c.json')).toThrow(/not a valid host name/);
+    expect(() => checkConfigShape({ device: 'd', hostname: 'h' }, 'c.json')).toThrow(/'lock' must be a non-empty string/);
+  });
+});
+
+describe('lock', () => {
+  it('resolves a relative cache URL against the lock file', async () => {
+    const lock = await loadLock(join(data, 'lock.json'));
+    expect(lock.cacheUrl).toBe('file://' + join(data, 'cache'));
+    expect(resolvePackage(lock, 'busybox', 'module busybox')).toMatch(/-busybox-1\.35\.0$/);
+  });
+  it('names an unknown package, who wanted it, and the lock', async () => {
+    const lock = await loadLock(join(data, 'lock.json'));
+    expect(() => resolvePackage(lock, 'hostapd', 'module hostapd')).toThrow(
+      /unknown package 'hostapd' \(wanted by module hostapd\): not in lock .*lock\.json; known: busybox, dropbear, rsync/,
+    );
+  });
+  it('rejects a non-store path and a bad key', () => {
+    const base = { version: 1, cache: { url: 'http://x', publicKey: 'k:AAAA' }, packages: {} };
+    expect(() => parseLock({ ...base, packages: { a: '/usr/bin/a' } }, 'l')).toThrow(/package a: '\/usr\/bin\/a' is not a store path/);
+    expect(() => parseLock({ ...base, cache: { url: 'x', publicKey: 'nokey' } }, 'l')).toThrow(/not name:base64/);
+    expect(parseLock(base, '/l').cacheUrl).toBe('http://x');
+  });
+});
