@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './rootfs/tree.js';
 export { createPool, type TaskPool } from './workers/pool.js';
 export * from './config/index.js';
+export * from './image/index.js';

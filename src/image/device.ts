@@ -1,0 +1,72 @@
+/**
+ * Device profiles: the hardware facts a build needs (addresses, flash geometry, console,
+ * kernel package, board DTS). The data lives in devices/*.ts; this file holds the types.
+ */
+
+/** Where the flash firmware partition sits and how it is erased. */
+export interface FlashGeometry {
+  /** CPU address of the firmware partition as U-Boot sees it (for `erase` / `cp.b`). */
+  address: number;
+  /** Size of the firmware partition in bytes; the image must fit in it. */
+  partitionSize: number;
+  /** Erase block size in bytes (rootfs must start on one of these boundaries). */
+  eraseBlock: number;
+}
+
+/** Where the board device tree source comes from. */
+export type DtsSource =
+  /** A board file written for this project, in devices/dts/. */
+  | { from: 'project'; file: string }
+  /** A board file inside the kernel DTS tree (the `linux-dts` package), e.g. arch/mips/boot/dts/mti/malta.dts. */
+  | { from: 'kernel'; file: string };
+
+export interface DeviceDts {
+  source: DtsSource;
+  /** Directory inside the kernel DTS tree holding the SoC .dtsi the board includes. */
+  socDir: string;
+}
+
+/** How the device is started: U-Boot `bootm` of a uImage, or QEMU's `-kernel` with the ELF. */
+export type BootMethod =
+  | { kind: 'uboot'; /** RAM address U-Boot loads a tftp download to. */ tftpAddress: number }
+  | {
+      kind: 'qemu';
+      qemu: string;
+      machine: string;
+      memoryMiB: number;
+      /** The block device the rootfs appears as when attached as an IDE disk. */
+      rootDevice: string;
+    };
+
+export interface Device {
+  name: string;
+  description: string;
+  soc: string;
+  /** Debian/QEMU style architecture name: mipsel (little-endian) or mips (big-endian). */
+  arch: 'mipsel' | 'mips';
+  endian: 'little' | 'big';
+  /** Kernel load address (uImage `load`). */
+  loadAddress: number;
+  /** Kernel entry (uImage `ep`); 'elf' takes the vmlinux ELF entry point. */
+  entryAddress: number | 'elf';
+  /** RAM size in bytes (for phram placement and sanity checks). */
+  ramSize: number;
+  /** Absent for devices without flash (QEMU). */
+  flash?: FlashGeometry;
+  /** Physical address where phramware expects its rootfs in RAM (absent: no phram). */
+  phramAddress?: number;
+  /** Console device with speed, as the kernel's console= takes it. */
+  console: string;
+  /** Kernel command line pieces every image for this device needs (console is added from `console`). */
+  baseCmdline: string[];
+  /** Lock-file name of the kernel package (its store path holds `vmlinux`). */
+  kernelPackage: string;
+  /** Lock-file name of the kernel DTS tree package. */
+  dtsPackage: string;
+  dts: DeviceDts;
+  boot: BootMethod;
+}
+
+export function hexAddress(n: number): string {
+  return `0x${n.toString(16)}`;
+}

@@ -1,0 +1,60 @@
+/**
+ * The emulator output: a directory with the kernel ELF, the squashfs and run.json, which
+ * tells `nixwrt run` how to start QEMU. `qemuArgs` is pure so tests can check the command.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ImageError } from './errors.js';
+
+export const RUN_MANIFEST = 'run.json';
+
+export interface RunManifest {
+  version: 1;
+  device: string;
+  qemu: string;
+  machine: string;
+  memoryMiB: number;
+  /** File names relative to the emulator directory. */
+  kernel: string;
+  rootfs: string;
+  append: string;
+  /** Guest NIC model for user-mode networking. */
+  nic: string;
+}
+
+export interface RunOptions {
+  /** Forward 127.0.0.1:hostPort to the guest's port 22. */
+  sshPort?: number;
+  /** Extra host→guest forwards (host port → guest port). */
+  forwards?: Array<{ host: number; guest: number }>;
+}
+
+export function qemuArgs(dir: string, m: RunManifest, opts: RunOptions = {}): string[] {
+  const fwds = [...(opts.sshPort ? [{ host: opts.sshPort, guest: 22 }] : []), ...(opts.forwards ?? [])];
+  const netdev = ['user', 'id=n0', ...fwds.map((f) => `hostfwd=tcp:127.0.0.1:${f.host}-:${f.guest}`)].join(',');
+  return [
+    '-M', m.machine,
+    '-m', String(m.memoryMiB),
+    '-nographic',
+    '-no-reboot',
+    '-kernel', join(dir, m.kernel),
+    // The image is read-only squashfs; snapshot=on because IDE refuses readonly=on.
+    '-drive', `file=${join(dir, m.rootfs)},if=ide,format=raw,snapshot=on`,
+    '-append', m.append,
+    '-netdev', netdev,
+    '-device', `${m.nic},netdev=n0`,
+  ];
+}
+
+export async function readRunManifest(dir: string): Promise<RunManifest> {
+  const path = join(resolve(dir), RUN_MANIFEST);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new ImageError('bad-emulator-dir', `${path} not found: pass the emulator/ directory of a build (nixwrt build --output emulator)`);
+  }
+  const m = JSON.parse(text) as RunManifest;
+  if (m.version !== 1 || !m.kernel || !m.rootfs) throw new ImageError('bad-emulator-dir', `${path}: not a nixwrt run manifest`);
+  return m;
+}

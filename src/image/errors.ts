@@ -1,0 +1,12 @@
+import { NixwrtError } from '../errors.js';
+
+export type ImageErrorCode =
+  | 'unknown-device'
+  | 'partition-overflow'
+  | 'phram-overflow'
+  | 'no-flash'
+  | 'bad-emulator-dir'
+  | 'unknown-format';
+
+/** Errors from device lookup, flash layout and output writing. */
+export class ImageError extends NixwrtError<ImageErrorCode> {}

@@ -1,0 +1,47 @@
+/**
+ * phram boot: the rootfs sits in RAM (loaded by U-Boot over tftp) and the kernel is told to
+ * reserve that memory and expose it as an MTD device. Pure string builders.
+ */
+import { hexAddress } from './device.js';
+import { ImageError } from './errors.js';
+
+const MiB = 1024 * 1024;
+
+export interface PhramRegion {
+  /** Physical address of the rootfs in RAM. */
+  address: number;
+  sizeMiB: number;
+}
+
+export function phramRegionFor(rootfsSize: number, address: number, ramSize: number): PhramRegion {
+  const sizeMiB = Math.max(1, Math.ceil(rootfsSize / MiB));
+  const end = address + sizeMiB * MiB;
+  if (end > ramSize) {
+    throw new ImageError(
+      'phram-overflow',
+      `phram rootfs of ${sizeMiB} MiB at ${hexAddress(address)} ends ${end - ramSize} bytes past the end of RAM (${ramSize} bytes)`,
+    );
+  }
+  return { address, sizeMiB };
+}
+
+/** Kernel command-line words for a phram rootfs (phram is the first MTD device: mtdblock0). */
+export function phramCmdline(r: PhramRegion): string[] {
+  const a = hexAddress(r.address);
+  return [
+    `mtdparts=phram0:${r.sizeMiB}M(rootfs)`,
+    `phram.phram=phram0,${a},${r.sizeMiB}Mi`,
+    `memmap=${r.sizeMiB}M$${a}`,
+    'root=/dev/mtdblock0',
+  ];
+}
+
+/** /etc/phram.vars, as NixWRT's phram module writes it (sourced by shell scripts). */
+export function phramVars(r: PhramRegion): string {
+  return `phram_sizeMB=${r.sizeMiB}\nphram_offset=${hexAddress(r.address)}\n`;
+}
+
+/** KSEG0 (cached, unmapped) virtual address of a physical address, as U-Boot on MIPS uses. */
+export function kseg0(physical: number): number {
+  return (0x80000000 | physical) >>> 0;
+}

@@ -1,0 +1,52 @@
+/**
+ * U-Boot command scripts with the device's addresses: what the NixWRT README makes people
+ * type at the serial console. Pure: device facts and image sizes in, text out.
+ */
+import { hexAddress, type Device } from './device.js';
+import { alignUp } from './layout.js';
+
+export interface TftpSettings {
+  /** The router's address while in U-Boot. */
+  ipaddr: string;
+  /** The tftp server's address. */
+  serverip: string;
+}
+
+export const defaultTftp: TftpSettings = { ipaddr: '192.168.1.1', serverip: '192.168.1.2' };
+
+function header(device: Device, net: TftpSettings, what: string): string[] {
+  return [
+    `# ${what} for ${device.name}; type at the U-Boot prompt (or source as a script)`,
+    `setenv ipaddr ${net.ipaddr}`,
+    `setenv serverip ${net.serverip}`,
+  ];
+}
+
+/** Write firmware.bin to the flash firmware partition: erase whole blocks, then copy. */
+export function flashScript(device: Device, firmwareSize: number, net: TftpSettings, file = 'firmware.bin'): string {
+  const flash = device.flash;
+  const tftp = device.boot.kind === 'uboot' ? device.boot.tftpAddress : undefined;
+  if (!flash || tftp === undefined) throw new Error(`${device.name} has no flash to write`);
+  const eraseBytes = alignUp(firmwareSize, flash.eraseBlock);
+  return [
+    ...header(device, net, 'Flash firmware.bin'),
+    `tftpboot ${hexAddress(tftp)} ${file}`,
+    `erase ${hexAddress(flash.address)} +${hexAddress(eraseBytes)}`,
+    `cp.b ${hexAddress(tftp)} ${hexAddress(flash.address)} ${hexAddress(firmwareSize)}`,
+    'reset',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Boot phramware.bin from RAM without touching flash: load it so that its rootfs lands
+ * exactly at the phram address, then bootm the uImage at its start.
+ */
+export function tftpbootScript(device: Device, loadAddress: number, net: TftpSettings, file = 'phramware.bin'): string {
+  return [
+    ...header(device, net, 'Boot phramware.bin from RAM'),
+    `tftpboot ${hexAddress(loadAddress)} ${file}`,
+    `bootm ${hexAddress(loadAddress)}`,
+    '',
+  ].join('\n');
+}

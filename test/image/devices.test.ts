@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dtsInputs, getDevice, listDevices } from '../../src/image/devices.js';
+import { havePeers } from '../helpers/peer.js';
+
+describe('device profiles', () => {
+  it('carries the flash facts of DESIGN.md', () => {
+    const facts = listDevices()
+      .filter((d) => d.flash)
+      .map((d) => [d.name, d.loadAddress, d.flash!.address, d.flash!.partitionSize, d.flash!.eraseBlock]);
+    expect(facts).toEqual([
+      ['gl-mt300a', 0x80000000, 0xbc050000, 0xf80000, 0x10000],
+      ['gl-mt300n-v2', 0x80000000, 0xbc050000, 0xfb0000, 0x10000],
+      ['gl-ar750', 0x80060000, 0x9f060000, 0xfa0000, 0x10000],
+    ]);
+    expect(getDevice('gl-ar750').endian).toBe('big');
+    expect(getDevice('qemu-malta').boot.kind).toBe('qemu');
+  });
+
+  it('names the known devices when one is unknown', () => {
+    expect(() => getDevice('wrt54g')).toThrow(/unknown device "wrt54g" \(known: qemu-malta, gl-mt300a/);
+  });
+
+  it('has a board file for every project DTS', () => {
+    for (const d of listDevices()) {
+      if (d.dts.source.from === 'project') expect(existsSync(dtsInputs(d, '/nonexistent').file)).toBe(true);
+    }
+  });
+});
+
+// The board files must compile with the SoC files of the real kernel tree (cpp + dtc as peers).
+const linuxTar = '/usr/src/linux-source-6.1.tar.xz';
+describe.skipIf(!havePeers('cpp', 'dtc') || !existsSync(linuxTar))('board DTS against linux 6.1 SoC files', () => {
+  // Unpacking means reading the whole 130 MB .tar.xz (~45 s): keep it between runs.
+  const root = join(tmpdir(), 'nixwrt-test-linux-6.1-mips-dts');
+  if (!existsSync(join(root, '.complete'))) {
+    const tmp = mkdtempSync(join(tmpdir(), 'nixwrt-dts-'));
+    execFileSync('tar', [
+      '-xJf', linuxTar, '-C', tmp, '--strip-components=1', '--wildcards',
+      'linux-source-6.1/arch/mips/boot/dts/*', 'linux-source-6.1/include/dt-bindings/*',
+    ]);
+    writeFileSync(join(tmp, '.complete'), '');
+    rmSync(root, { recursive: true, force: true });
+    renameSync(tmp, root);
+  }
+  for (const d of listDevices()) {
+    it(`compiles ${d.name}`, () => {
+      const { file, includeDirs } = dtsInputs(d, root);
+      const pre = execFileSync('cpp', [
+        '-nostdinc', '-undef', '-x', 'assembler-with-cpp', '-D__DTS__',
+        ...includeDirs.flatMap((i) => ['-I', i]), file,
+      ]);
+      const dtb = execFileSync('dtc', ['-q', '-I', 'dts', '-O', 'dtb', '-'], { input: pre });
+      expect(dtb.readUInt32BE(0)).toBe(0xd00dfeed);
+      const back = execFileSync('dtc', ['-q', '-I', 'dtb', '-O', 'dts', '-'], { input: dtb }).toString();
+      expect(back).toMatch(d.soc === 'malta' ? /mti,malta/ : /memory@0 {\n\t\tdevice_type = "memory";\n\t\treg = <0x00 0x8000000>;/);
+    });
+  }
+}, 120_000);
