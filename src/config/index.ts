@@ -6,3 +6,7 @@
 export * from './types.js';
 export * from './errors.js';
 export { loadConfig, loadLock, parseLock, resolvePackage, checkConfigShape } from './load.js';
+export { evaluateConfig, loadSystem } from './evaluate.js';
+export { mergeValues, stripOverrides } from './merge.js';
+export { defineModule, validateOptions, type Contribution, type FileSpec, type ModuleContext, type NixwrtModule } from './modules.js';
+export { MODULES } from './modules/index.js';

@@ -80,6 +80,7 @@ export interface ModuleOptionsMap {
   ntpd: NtpdOptions;
   syslog: SyslogOptions;
   dhcpClient: DhcpClientOptions;
+  dhcpServer: DhcpServerOptions;
   hostapd: HostapdOptions;
   rsyncd: RsyncdOptions;
   pppoe: PppoeOptions;
@@ -158,6 +159,8 @@ export interface SshdOptions {
 }
 export interface NtpdOptions {
   servers?: string[];
+  /** Package with bin/ntpd, when busybox has no ntpd applet (Debian's has none). */
+  package?: string;
 }
 export interface SyslogOptions {
   /** Remote loghost, `host` or `host:port`. */
@@ -167,6 +170,14 @@ export interface SyslogOptions {
 }
 export interface DhcpClientOptions {
   interface?: string;
+}
+export interface DhcpServerOptions {
+  interface?: string;
+  start: string;
+  end: string;
+  router: string;
+  dns?: string[];
+  leaseSeconds?: number;
 }
 export interface HostapdOptions {
   package?: string;
@@ -201,6 +212,7 @@ export interface PhramOptions {
 export interface SwitchconfigOptions {
   /** Switch name for swconfig (default 'switch0'). */
   name?: string;
+  package?: string;
   vlans: Record<string, string>;
 }
 export interface UsbdiskOptions {
@@ -215,6 +227,7 @@ export interface HavegedOptions {
 }
 export interface L2tpOptions {
   package?: string;
+  pppPackage?: string;
   server: string;
   username: string;
   password: string;

@@ -1,0 +1,30 @@
+import { defineModule } from '../modules.js';
+import { ifname, t } from '../options.js';
+import type { DhcpServerOptions } from '../types.js';
+
+const ipv4 = t.string({ pattern: /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, what: 'an IPv4 address' });
+
+/** dhcpServer: busybox udhcpd on the LAN interface, leases in /run. */
+export const dhcpServer = defineModule<DhcpServerOptions, { interface: string; leaseSeconds: number }>({
+  name: 'dhcpServer',
+  description: 'DHCP server (udhcpd)',
+  options: { interface: ifname, start: ipv4, end: ipv4, router: ipv4, dns: t.list(ipv4), leaseSeconds: t.int({ min: 60 }) },
+  required: ['start', 'end', 'router'],
+  defaults: { interface: 'eth0', leaseSeconds: 43200 },
+  contribute(o) {
+    const conf = [
+      `interface ${o.interface}`,
+      `start ${o.start}`,
+      `end ${o.end}`,
+      'lease_file /run/udhcpd.leases',
+      `option router ${o.router}`,
+      `option dns ${(o.dns ?? [o.router]).join(' ')}`,
+      'option subnet 255.255.255.0',
+      `option lease ${o.leaseSeconds}`,
+    ];
+    return {
+      files: { '/etc/udhcpd.conf': { content: conf.join('\n') + '\n' } },
+      services: { dhcpServer: { run: 'touch /run/udhcpd.leases\nexec udhcpd -f /etc/udhcpd.conf' } },
+    };
+  },
+});
