@@ -1,0 +1,25 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { startEmulator } from '../../image/run.js';
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('boot an emulator output (nixwrt build --output emulator) in QEMU, serial console on stdio')
+    .argument('<dir>', 'the emulator/ directory of a build')
+    .option('--ssh-port <port>', 'forward 127.0.0.1:PORT to the guest ssh port (22)', (v) => Number.parseInt(v, 10))
+    .option('--forward <host:guest...>', 'forward more TCP ports 127.0.0.1:HOST to the guest', collectForward, [])
+    .action(async (dir: string, opts: { sshPort?: number; forward: Array<{ host: number; guest: number }> }) => {
+      const child = await startEmulator(dir, { sshPort: opts.sshPort, forwards: opts.forward });
+      const code = await new Promise<number>((res, rej) => {
+        child.on('error', rej);
+        child.on('exit', (c, sig) => res(c ?? (sig ? 128 : 1)));
+      });
+      process.exitCode = code;
+    });
+}
+
+function collectForward(v: string, acc: Array<{ host: number; guest: number }>) {
+  const m = /^(\d+):(\d+)$/.exec(v);
+  if (!m) throw new InvalidArgumentError(`--forward ${v}: expected HOST:GUEST ports`);
+  return [...acc, { host: Number(m[1]), guest: Number(m[2]) }];
+}
