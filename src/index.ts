@@ -1,6 +1,6 @@
 /** nixwrt-ts library entry: each area re-exports its public API from its own index. */
 export * from './errors.js';
-export * from './rootfs/tree.js';
+export * from './rootfs/index.js';
 export * as nix from './nix/index.js';
 export { createPool, type TaskPool } from './workers/pool.js';
 export * from './config/index.js';

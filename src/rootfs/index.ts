@@ -6,3 +6,7 @@ export * from './tree.js';
 export { readContent } from './content.js';
 export * from './etc.js';
 export { serviceOrder, supervisorFiles } from './services.js';
+export { buildRootfs, buildTime, addSystemEntries, applyOverlay, resolvePath, type BuildRootfsOptions } from './builder.js';
+export { storeTree, nodeFromListing, type Closure, type ClosureEntry } from './store.js';
+export { overlayFromDir, overlayFromTarball, type OverlayEntry } from './overlay.js';
+export { RootfsError } from './errors.js';
