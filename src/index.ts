@@ -5,3 +5,4 @@ export * as nix from './nix/index.js';
 export { createPool, type TaskPool } from './workers/pool.js';
 export * from './config/index.js';
 export * from './image/index.js';
+export * from './kernel/index.js';

@@ -3,4 +3,5 @@ import type { Command } from 'commander';
 /** Each subcommand module exports `register(program)`; add new ones to this list. */
 export const commandModules: Array<() => Promise<{ register: (program: Command) => void }>> = [
   () => import('./commands/run.js'),
+  () => import('./commands/mkimage.js'),
 ];

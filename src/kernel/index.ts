@@ -1,0 +1,7 @@
+/**
+ * Kernel packaging: vmlinux (ELF) → raw image (objcopy -O binary) → [+ appended DTB] →
+ * LZMA → legacy uImage or FIT. Each stage is its own module; buildKernelImage strings them.
+ */
+export * from './elf/index.js';
+export * from './uimage/index.js';
+export { crc32 } from './crc32.js';
