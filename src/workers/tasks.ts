@@ -4,6 +4,8 @@
  * A task takes plain data and returns plain data; Uint8Arrays whose buffers are listed
  * in `transfer` are moved, not copied.
  */
+import { encodeLzmaAlone, type LzmaEncodeOptions } from '../kernel/lzma/index.js';
+
 export interface TaskResult<T> {
   value: T;
   /** Buffers to move back to the caller instead of copying. */
@@ -21,6 +23,11 @@ export const tasks = {
       sum += input.data[i]!;
     }
     return { value: { data: out, sum }, transfer: [out.buffer as ArrayBuffer] };
+  },
+  /** LZMA "alone" compression of a kernel image (src/kernel/lzma). */
+  'lzma.encode': (input: { data: Uint8Array; opts?: LzmaEncodeOptions }): TaskResult<{ data: Uint8Array }> => {
+    const out = encodeLzmaAlone(input.data, input.opts);
+    return { value: { data: out }, transfer: [out.buffer as ArrayBuffer] };
   },
 } satisfies Record<string, (input: never) => TaskResult<unknown> | Promise<TaskResult<unknown>>>;
 

@@ -1,0 +1,64 @@
+/**
+ * LZMA "alone" (.lzma) streams, as U-Boot and OpenWrt use for kernels: a 13-byte header
+ * (props, dictionary size, the real uncompressed size) and range-coded LZMA data with no
+ * end marker. The encoder and decoder here are our own; see docs/lzma.md.
+ */
+import { LzmaError } from './errors.js';
+import { DEFAULT_PROPS, HEADER_SIZE, checkProps, writeHeader, type LzmaProps } from './header.js';
+import { parseGreedy } from './greedy.js';
+import { BinTreeMatchFinder } from './match-finder.js';
+import { MATCH_LEN_MAX } from './model.js';
+import { SymbolEncoder } from './symbols.js';
+
+export { LzmaError, type LzmaErrorCode } from './errors.js';
+export { readHeader as readLzmaHeader, propsByte, DEFAULT_PROPS, type LzmaHeader, type LzmaProps } from './header.js';
+export { decodeLzmaAlone, decodeLzmaAloneDetailed, type DecodeOptions, type DecodeResult } from './decoder.js';
+
+export interface LzmaEncodeOptions {
+  lc?: number;
+  lp?: number;
+  pb?: number;
+  dictSize?: number;
+  /** Matches this long are taken without further search (5..273). */
+  niceLen?: number;
+  /** 'normal' (default): price-based parsing; 'fast': greedy. */
+  mode?: 'fast' | 'normal';
+}
+
+interface Resolved extends LzmaProps {
+  niceLen: number;
+  mode: 'fast' | 'normal';
+}
+
+function resolve(opts: LzmaEncodeOptions): Resolved {
+  const mode = opts.mode ?? 'normal';
+  if (mode !== 'fast' && mode !== 'normal') throw new LzmaError('bad-option', `lzma: mode must be 'fast' or 'normal', got ${String(mode)}`);
+  const r: Resolved = {
+    lc: opts.lc ?? DEFAULT_PROPS.lc,
+    lp: opts.lp ?? DEFAULT_PROPS.lp,
+    pb: opts.pb ?? DEFAULT_PROPS.pb,
+    dictSize: opts.dictSize ?? DEFAULT_PROPS.dictSize,
+    niceLen: opts.niceLen ?? (mode === 'fast' ? 32 : 64),
+    mode,
+  };
+  checkProps(r);
+  if (!Number.isInteger(r.niceLen) || r.niceLen < 5 || r.niceLen > MATCH_LEN_MAX) {
+    throw new LzmaError('bad-option', `lzma: niceLen must be an integer in 5..${MATCH_LEN_MAX}, got ${r.niceLen}`);
+  }
+  return r;
+}
+
+/** Compresses `data` into a .lzma stream: real size in the header, no end marker. Pure and deterministic. */
+export function encodeLzmaAlone(data: Uint8Array, opts: LzmaEncodeOptions = {}): Uint8Array {
+  const o = resolve(opts);
+  const header = writeHeader(o, data.length);
+  const enc = new SymbolEncoder(data, o.lc, o.lp, o.pb);
+  const cut = o.mode === 'fast' ? 8 : 16 + (o.niceLen >>> 1);
+  const mf = new BinTreeMatchFinder(data, o.dictSize, o.niceLen, cut);
+  parseGreedy(enc, mf, o.niceLen);
+  const body = enc.finish();
+  const out = new Uint8Array(HEADER_SIZE + body.length);
+  out.set(header);
+  out.set(body, HEADER_SIZE);
+  return out;
+}

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import {
+  LzmaError,
+  decodeLzmaAlone,
+  decodeLzmaAloneDetailed,
+  encodeLzmaAlone,
+  readLzmaHeader,
+} from '../../src/kernel/lzma/index.js';
+import { createPool } from '../../src/workers/pool.js';
+import { mipsSample, randomBytes, text } from './lzma-samples.js';
+
+const edge: [string, Uint8Array][] = [
+  ['empty', new Uint8Array(0)],
+  ['one byte', Uint8Array.of(0x42)],
+  ['two bytes', Uint8Array.of(0, 0)],
+  ['zeros', new Uint8Array(200_000)],
+  ['random', randomBytes(100_000)],
+  ['text', text(150_000)],
+  ['alternating', Uint8Array.from({ length: 5000 }, (_, i) => (i & 1 ? 0xaa : 0x55))],
+];
+
+function expectCode(fn: () => unknown, code: string): void {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(LzmaError);
+  expect((err as LzmaError).code).toBe(code);
+}
+
+describe('lzma header', () => {
+  it('defaults to props 0x6D, an 8 MiB dictionary and the real size', () => {
+    const input = text(1000);
+    const out = encodeLzmaAlone(input);
+    // Built independently of the writer: 0x6D = (2*5+2)*9+1, 0x00800000 LE, 1000 LE64.
+    expect(Array.from(out.subarray(0, 13))).toEqual([0x6d, 0, 0, 0x80, 0, 0xe8, 0x03, 0, 0, 0, 0, 0, 0]);
+    expect(readLzmaHeader(out)).toEqual({ lc: 1, lp: 2, pb: 2, dictSize: 8 << 20, size: 1000n });
+  });
+
+  it.each([
+    [{ lc: 9 }, 'lc'],
+    [{ lp: 5 }, 'lp'],
+    [{ pb: -1 }, 'pb'],
+    [{ dictSize: 4095 }, 'dictSize'],
+    [{ dictSize: 1536 * 1024 * 1024 + 1 }, 'dictSize'],
+    [{ niceLen: 4 }, 'niceLen'],
+    [{ lc: 1.5 }, 'lc'],
+  ])('rejects %o with bad-option', (opts, name) => {
+    expectCode(() => encodeLzmaAlone(new Uint8Array(1), opts), 'bad-option');
+    expect(() => encodeLzmaAlone(new Uint8Array(1), opts)).toThrow(name);
+  });
+
+  it('accepts the extremes of each range', () => {
+    for (const o of [{ dictSize: 4096 }, { lc: 8, lp: 4, pb: 4 }, { lc: 0, lp: 0, pb: 0 }, { niceLen: 273 }, { niceLen: 5 }]) {
+      const input = text(3000);
+      expect(decodeLzmaAlone(encodeLzmaAlone(input, o))).toEqual(input);
+    }
+  });
+});
+
+describe.each(['normal', 'fast'] as const)('lzma round trip (%s)', (mode) => {
+  it.each(edge)('%s', (_name, input) => {
+    const out = encodeLzmaAlone(input, { mode });
+    const r = decodeLzmaAloneDetailed(out); // strict by default
+    expect(r.data).toEqual(input);
+    expect(r.header.size).toBe(BigInt(input.length));
+    // No end marker: the range decoder ends on the last byte with a zero code.
+    expect(r.endMarker).toBe(false);
+    expect(r.consumed).toBe(out.length);
+    expect(r.cleanEnd).toBe(true);
+  });
+
+  it('compresses what is compressible', () => {
+    expect(encodeLzmaAlone(new Uint8Array(200_000), { mode }).length).toBeLessThan(150);
+    expect(encodeLzmaAlone(text(150_000), { mode }).length).toBeLessThan(150_000 / 5);
+    // Incompressible data grows by little.
+    expect(encodeLzmaAlone(randomBytes(100_000), { mode }).length).toBeLessThan(100_000 * 1.02 + 64);
+  });
+
+  it('round-trips real MIPS code', () => {
+    const input = mipsSample(512 * 1024);
+    if (!input) return;
+    expect(decodeLzmaAlone(encodeLzmaAlone(input, { mode }))).toEqual(input);
+  });
+
+  it('round-trips every lc/lp/pb combination', () => {
+    const input = new Uint8Array([...text(1500), ...randomBytes(300, 3), ...text(1200)]);
+    for (let lc = 0; lc <= 8; lc++)
+      for (let lp = 0; lp <= 4; lp++)
+        for (let pb = 0; pb <= 4; pb++) {
+          const out = encodeLzmaAlone(input, { lc, lp, pb, mode });
+          expect(out[0]).toBe((pb * 5 + lp) * 9 + lc);
+          expect(decodeLzmaAlone(out)).toEqual(input);
+        }
+  });
+
+  it('keeps every distance inside a small dictionary', () => {
+    // A block repeated 6000 bytes later: out of reach of a 4 KiB dictionary.
+    const block = randomBytes(3000, 9);
+    const input = new Uint8Array([...block, ...randomBytes(3000, 10), ...block, ...block]);
+    const out = encodeLzmaAlone(input, { mode, dictSize: 4096 });
+    expect(decodeLzmaAlone(out)).toEqual(input); // the decoder rejects distances beyond the dictionary
+    expect(out.length).toBeGreaterThan(6000); // the far copy could not be used
+  });
+});
+
+describe('lzma determinism and the worker pool', () => {
+  const input = new Uint8Array([...text(60_000), ...(mipsSample(200_000) ?? randomBytes(50_000))]);
+  const once = encodeLzmaAlone(input);
+
+  it('gives the same bytes twice', () => {
+    expect(encodeLzmaAlone(input)).toEqual(once);
+  });
+
+  it.each([0, 1, 2])('gives the same bytes through the pool with %i threads', async (threads) => {
+    const pool = createPool({ threads });
+    try {
+      const copy = input.slice();
+      const r = await pool.run('lzma.encode', { data: copy, opts: {} }, threads > 0 ? [copy.buffer] : undefined);
+      expect(r.data).toEqual(once);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('lzma decoder on bad input', () => {
+  const good = encodeLzmaAlone(text(20_000));
+
+  it('reports a stream shorter than the header', () => {
+    expectCode(() => decodeLzmaAlone(good.subarray(0, 12)), 'truncated');
+  });
+
+  it('reports truncated data', () => {
+    expectCode(() => decodeLzmaAlone(good.subarray(0, good.length - 10)), 'truncated');
+  });
+
+  it('reports trailing bytes in strict mode and ignores them otherwise', () => {
+    const longer = new Uint8Array([...good, 1, 2, 3]);
+    expectCode(() => decodeLzmaAlone(longer), 'trailing-data');
+    expect(decodeLzmaAlone(longer, { strict: false })).toEqual(text(20_000));
+  });
+
+  it('rejects a bad props byte', () => {
+    const bad = good.slice();
+    bad[0] = 225;
+    expectCode(() => decodeLzmaAlone(bad), 'bad-props');
+  });
+
+  it('refuses a forged huge size without allocating it', () => {
+    const forged = good.slice();
+    new DataView(forged.buffer).setBigUint64(5, 1n << 40n, true);
+    expectCode(() => decodeLzmaAlone(forged), 'too-large');
+    // Under the limit but far beyond the data: fails on the data, memory stays small.
+    new DataView(forged.buffer).setBigUint64(5, 900_000_000n, true);
+    const before = process.memoryUsage().arrayBuffers;
+    expectCode(() => decodeLzmaAlone(forged), 'truncated');
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
+  });
+
+  it('reports data that decodes past the announced size', () => {
+    const short = good.slice();
+    new DataView(short.buffer).setBigUint64(5, 19_000n, true);
+    // Either a symbol crosses the announced end (corrupt) or symbols are left over.
+    expect(() => decodeLzmaAlone(short)).toThrow(/announced size|after the last symbol/);
+  });
+
+  it('needs an end marker when the size is unknown', () => {
+    const unknown = good.slice();
+    new DataView(unknown.buffer).setBigUint64(5, 0xffff_ffff_ffff_ffffn, true);
+    // Our stream has no end marker, so the decoder runs off the end of the data.
+    expectCode(() => decodeLzmaAlone(unknown), 'truncated');
+  });
+});
