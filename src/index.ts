@@ -6,3 +6,4 @@ export { createPool, type TaskPool } from './workers/pool.js';
 export * from './config/index.js';
 export * from './image/index.js';
 export * from './kernel/index.js';
+export * from './kernel/lzma/index.js';
