@@ -33,15 +33,16 @@ export function serviceOrder(services: Record<string, SystemService>): string[] 
   return order;
 }
 
+// SVC_ROOT is empty on the device; tests point it at a temp dir to run the scripts on the host.
 const SUPERVISE = `#!/bin/sh
 # supervise NAME: wait for NAME's dependencies, then run it in the foreground (init restarts it).
 name=$1
-dir=/etc/svc/$name
-state=/run/svc/$name
+dir=$SVC_ROOT/etc/svc/$name
+state=$SVC_ROOT/run/svc/$name
 mkdir -p "$state"
 for dep in $(cat "$dir/depends"); do
   n=0
-  until /etc/svc/ready "$dep"; do
+  until "$SVC_ROOT/etc/svc/ready" "$dep"; do
     n=$((n + 1))
     [ $n -eq 30 ] && echo "supervise: $name still waiting for $dep" >&2
     sleep 1
@@ -66,7 +67,7 @@ exec /bin/sh "$dir/run"
 
 const READY = `#!/bin/sh
 # ready NAME: true when NAME is running (live pid) or is a oneshot that has finished.
-state=/run/svc/$1
+state=$SVC_ROOT/run/svc/$1
 [ -f "$state/done" ] && exit 0
 pid=$(cat "$state/pid" 2>/dev/null) || exit 1
 kill -0 "$pid" 2>/dev/null
@@ -74,8 +75,8 @@ kill -0 "$pid" 2>/dev/null
 
 const SVC = `#!/bin/sh
 # svc-status: list services (dependency order) with their state and pid.
-for name in $(cat /etc/svc/order); do
-  state=/run/svc/$name
+for name in $(cat "$SVC_ROOT/etc/svc/order"); do
+  state=$SVC_ROOT/run/svc/$name
   if [ -f "$state/done" ]; then st=done
   elif pid=$(cat "$state/pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; then st="running $pid"
   else st=down; fi

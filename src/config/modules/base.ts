@@ -106,7 +106,7 @@ export function rcS(mounts: Record<string, { options: string[] }>): string {
     'mkdir -p /run/svc /run/log',
     ': > /run/resolv.conf',
     'hostname -F /etc/hostname',
-    'echo /bin/mdev > /proc/sys/kernel/hotplug',
+    '[ -e /proc/sys/kernel/hotplug ] && echo /bin/mdev > /proc/sys/kernel/hotplug',
     'mdev -s',
     'ip link set lo up',
   );
