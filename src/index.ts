@@ -7,3 +7,4 @@ export * from './config/index.js';
 export * from './image/index.js';
 export * from './kernel/index.js';
 export * from './kernel/lzma/index.js';
+export * from './squashfs/index.js';

@@ -4,4 +4,6 @@ import type { Command } from 'commander';
 export const commandModules: Array<() => Promise<{ register: (program: Command) => void }>> = [
   () => import('./commands/run.js'),
   () => import('./commands/mkimage.js'),
+  () => import('./commands/mksquashfs.js'),
+  () => import('./commands/unsquashfs.js'),
 ];

@@ -6,6 +6,7 @@
  */
 import { encodeLzmaAlone, type LzmaEncodeOptions } from '../kernel/lzma/index.js';
 
+import { squashfsCompressTask } from '../squashfs/task.js';
 export interface TaskResult<T> {
   value: T;
   /** Buffers to move back to the caller instead of copying. */
@@ -14,6 +15,7 @@ export interface TaskResult<T> {
 
 // Each task: (input) => result. Keep this map the single source of task names.
 export const tasks = {
+  'squashfs.compress': squashfsCompressTask,
   /** Used by the pool's own tests: sums bytes and returns them reversed. */
   'selftest.reverse': (input: { data: Uint8Array }): TaskResult<{ data: Uint8Array; sum: number }> => {
     const out = new Uint8Array(input.data.length);

@@ -1,0 +1,175 @@
+/**
+ * The data stage: file contents in pre-order, cut into blocks, compressed in the worker pool
+ * and written in order (so the bytes never depend on the number of workers); small files
+ * packed into fragment blocks; all-zero blocks left sparse; identical files stored once.
+ * Memory stays bounded by the number of blocks in flight.
+ */
+import { createHash } from 'node:crypto';
+import { readContent } from '../rootfs/content.js';
+import { contentSize, type ContentSource } from '../rootfs/tree.js';
+import type { TaskPool } from '../workers/pool.js';
+import { DATA_RAW, INVALID_FRAG } from './format.js';
+import { settingsKey } from './compressor.js';
+import type { Resolved, CachedBlock } from './options.js';
+import type { PNode } from './prepare.js';
+import type { Sink } from './sink.js';
+
+export interface FileData {
+  blocksStart: number;
+  blockSizes: number[];
+  fragment: number;
+  fragOffset: number;
+  /** Bytes in sparse (all-zero) blocks. */
+  sparse: number;
+}
+
+export interface FragmentEntry {
+  start: number;
+  sizeWord: number;
+}
+
+async function hashContent(src: ContentSource): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of readContent(src, 1 << 20)) h.update(chunk);
+  return h.digest('hex');
+}
+
+/** Files that may be duplicates (same size as another file) get a content hash. */
+async function findDuplicates(files: PNode[]): Promise<Map<PNode, PNode>> {
+  const bySize = new Map<number, PNode[]>();
+  for (const f of files) {
+    if (f.node.type !== 'file') continue;
+    const size = contentSize(f.node.content);
+    if (size === 0) continue;
+    const list = bySize.get(size);
+    if (list) list.push(f);
+    else bySize.set(size, [f]);
+  }
+  const dupOf = new Map<PNode, PNode>();
+  for (const list of bySize.values()) {
+    if (list.length < 2) continue;
+    const first = new Map<string, PNode>();
+    for (const f of list) {
+      const h = await hashContent((f.node as { content: ContentSource }).content);
+      const orig = first.get(h);
+      if (orig) dupOf.set(f, orig);
+      else first.set(h, f);
+    }
+  }
+  return dupOf;
+}
+
+type BlockOut = { sparse: true } | { sparse: false; data: Uint8Array; compressed: boolean };
+
+function isZero(b: Uint8Array): boolean {
+  // Word-wise check; most non-zero blocks fail in the first few words.
+  const n8 = b.length >>> 3;
+  if (b.byteOffset % 8 === 0) {
+    const w = new BigUint64Array(b.buffer, b.byteOffset, n8);
+    for (let i = 0; i < n8; i++) if (w[i] !== 0n) return false;
+  } else {
+    for (let i = 0; i < n8 * 8; i++) if (b[i] !== 0) return false;
+  }
+  for (let i = n8 * 8; i < b.length; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+export async function writeData(
+  order: PNode[],
+  opts: Resolved,
+  pool: TaskPool,
+  sink: Sink,
+): Promise<{ files: Map<PNode, FileData>; fragments: FragmentEntry[] }> {
+  const { blockSize } = opts;
+  const files = new Map<PNode, FileData>();
+  const fragments: FragmentEntry[] = [];
+  const dupOf = opts.dedup ? await findDuplicates(order) : new Map<PNode, PNode>();
+  const cacheKey = settingsKey(opts.comp, blockSize);
+
+  const compress = async (data: Uint8Array, mayTransfer: boolean): Promise<BlockOut> => {
+    if (opts.comp.comp === 'none') return { sparse: false, data, compressed: false };
+    let key: string | undefined;
+    if (opts.blockCache) {
+      key = `${createHash('sha256').update(data).digest('hex')}:${cacheKey}`;
+      const hit = await opts.blockCache.get(key);
+      if (hit) return { sparse: false, ...hit };
+    }
+    const own = mayTransfer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+    const r = await pool.run('squashfs.compress', { settings: opts.comp, data: own }, [own.buffer as ArrayBuffer]);
+    if (key) await opts.blockCache!.put(key, r as CachedBlock);
+    return { sparse: false, data: r.data, compressed: r.compressed };
+  };
+
+  // Blocks in flight, in output order. Each entry is written when it reaches the head.
+  const fifo: Array<{ out: Promise<BlockOut>; done: (start: number, word: number) => void }> = [];
+  const maxInFlight = Math.max(4, pool.threads * 3);
+  const drainOne = async () => {
+    const it = fifo.shift()!;
+    const r = await it.out;
+    const start = sink.pos;
+    if (r.sparse) return it.done(start, 0);
+    await sink.write(r.data);
+    it.done(start, r.compressed ? r.data.length : r.data.length | DATA_RAW);
+  };
+  const push = async (out: Promise<BlockOut>, done: (start: number, word: number) => void) => {
+    // Never leave a rejected promise unobserved while it waits in the queue.
+    out.catch(() => undefined);
+    fifo.push({ out, done });
+    while (fifo.length > maxInFlight) await drainOne();
+  };
+
+  let frag: { index: number; buf: Uint8Array; size: number } | undefined;
+  const flushFragment = async () => {
+    if (!frag || frag.size === 0) return;
+    const f = frag;
+    frag = undefined;
+    fragments.push({ start: 0, sizeWord: 0 });
+    await push(compress(f.buf.subarray(0, f.size), false), (start, word) => {
+      fragments[f.index] = { start, sizeWord: word };
+    });
+  };
+  const addFragment = async (fd: FileData, chunk: Uint8Array) => {
+    if (frag && frag.size + chunk.length > blockSize) await flushFragment();
+    frag ??= { index: fragments.length, buf: new Uint8Array(blockSize), size: 0 };
+    fd.fragment = frag.index;
+    fd.fragOffset = frag.size;
+    frag.buf.set(chunk, frag.size);
+    frag.size += chunk.length;
+  };
+
+  for (const p of order) {
+    if (p.node.type !== 'file') continue;
+    const src = p.node.content;
+    const size = contentSize(src);
+    const fd: FileData = { blocksStart: 0, blockSizes: [], fragment: INVALID_FRAG, fragOffset: 0, sparse: 0 };
+    files.set(p, fd);
+    if (size === 0 || dupOf.has(p)) continue;
+    const tailToFragment = opts.fragments && (size < blockSize || (opts.alwaysFragments && size % blockSize !== 0));
+    const fullBlocks = tailToFragment ? Math.floor(size / blockSize) : Math.ceil(size / blockSize);
+    let i = 0;
+    let first = true;
+    for await (const chunk of readContent(src, blockSize)) {
+      // An all-zero tail is a sparse block, not a fragment (as mksquashfs).
+      if (i >= fullBlocks && !isZero(chunk)) {
+        await addFragment(fd, chunk);
+        break;
+      }
+      const slot = i++;
+      fd.blockSizes.push(0);
+      const isFirst = first;
+      const len = chunk.length;
+      first = false;
+      const done = (start: number, word: number) => {
+        if (isFirst) fd.blocksStart = start;
+        fd.blockSizes[slot] = word;
+        if (word === 0) fd.sparse += len;
+      };
+      if (isZero(chunk)) await push(Promise.resolve({ sparse: true }), done);
+      else await push(compress(chunk, src.kind !== 'bytes'), done);
+    }
+  }
+  await flushFragment();
+  while (fifo.length > 0) await drainOne();
+  for (const [dup, orig] of dupOf) files.set(dup, { ...files.get(orig)! });
+  return { files, fragments };
+}

@@ -1,0 +1,64 @@
+/**
+ * The first writer stage: validate the tree, sort every directory by name bytes and number
+ * the inodes as mksquashfs does (depth-first pre-order from 1, the root last).
+ */
+import type { DirNode, TreeNode } from '../rootfs/tree.js';
+import { MAX_NAME, MAX_SYMLINK } from './format.js';
+import { SquashfsError } from './errors.js';
+
+export interface PNode {
+  node: TreeNode;
+  name: Uint8Array;
+  path: string;
+  ino: number;
+  /** Sorted children of a directory. */
+  children: PNode[];
+}
+
+const enc = new TextEncoder();
+
+function checkName(name: string, parent: string): Uint8Array {
+  const b = enc.encode(name);
+  if (b.length === 0 || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+    throw new SquashfsError('bad-name', `${parent}: invalid entry name ${JSON.stringify(name)}`);
+  }
+  if (b.length > MAX_NAME) throw new SquashfsError('bad-name', `${parent}/${name.slice(0, 40)}...: name is ${b.length} bytes, over ${MAX_NAME}`);
+  return b;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+export function prepareTree(root: DirNode): { root: PNode; count: number; order: PNode[] } {
+  let next = 1;
+  /** Pre-order list of every node except the root (data is written in this order). */
+  const order: PNode[] = [];
+  const seen = new Set<TreeNode>();
+  const visit = (p: PNode, depth: number) => {
+    if (seen.has(p.node)) throw new SquashfsError('cycle', `${p.path}: the tree contains the same node twice`);
+    seen.add(p.node);
+    if (p.node.type === 'symlink') {
+      const len = enc.encode(p.node.target).length;
+      if (len > MAX_SYMLINK) throw new SquashfsError('too-large', `${p.path}: symlink target is ${len} bytes, over ${MAX_SYMLINK}`);
+    }
+    if (p.node.type !== 'dir') return;
+    const kids: PNode[] = [];
+    for (const [name, node] of p.node.children) {
+      kids.push({ node, name: checkName(name, p.path || '/'), path: `${p.path}/${name}`, ino: 0, children: [] });
+    }
+    kids.sort((a, b) => compareBytes(a.name, b.name));
+    p.children = kids;
+    for (const k of kids) {
+      k.ino = next++;
+      order.push(k);
+      visit(k, depth + 1);
+    }
+  };
+  const top: PNode = { node: root, name: new Uint8Array(0), path: '', ino: 0, children: [] };
+  visit(top, 0);
+  top.ino = next;
+  return { root: top, count: next, order };
+}
