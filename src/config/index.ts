@@ -10,3 +10,4 @@ export { evaluateConfig, loadSystem } from './evaluate.js';
 export { mergeValues, stripOverrides } from './merge.js';
 export { defineModule, validateOptions, type Contribution, type FileSpec, type ModuleContext, type NixwrtModule } from './modules.js';
 export { MODULES } from './modules/index.js';
+export { describeSystem, systemToJson } from './summary.js';
