@@ -29,6 +29,18 @@ describe('loadConfig', () => {
   });
 });
 
+describe('evaluate paths', () => {
+  it('resolves overlays against the config directory', async () => {
+    const { loadSystem } = await import('../../src/config/evaluate.js');
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'nixwrt-cfg-'));
+    writeFileSync(join(dir, 'c.json'), JSON.stringify({ device: 'd', hostname: 'h', lock: join(data, 'lock.json'), overlay: [{ dir: 'files' }, { tarball: '../x.tar' }] }));
+    const s = await loadSystem(join(dir, 'c.json'));
+    expect(s.overlays).toEqual([{ dir: join(dir, 'files') }, { tarball: join(dir, '..', 'x.tar') }]);
+  });
+});
+
 describe('lock', () => {
   it('resolves a relative cache URL against the lock file', async () => {
     const lock = await loadLock(join(data, 'lock.json'));

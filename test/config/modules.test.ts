@@ -163,6 +163,9 @@ describe('hostapd', () => {
     );
     await expect(evalModules([{ name: 'hostapd', options: { psk: 'longenough' } as never }])).rejects.toThrow('module hostapd: option ssid: required option is missing');
   });
+  it('counts the SSID limit in bytes', async () => {
+    await expect(evalModules([{ name: 'hostapd', options: { ssid: 'é'.repeat(17), psk: '12345678' } }])).rejects.toThrow('module hostapd: option ssid: is 34 bytes in UTF-8; at most 32');
+  });
   it('fails clearly when the lock has no hostapd', async () => {
     await expect(evalModules([{ name: 'hostapd', options: { ssid: 'x', psk: '12345678' } }], {}, ['busybox'])).rejects.toThrow(
       "unknown package 'hostapd' (wanted by module hostapd): not in lock /test/lock.json; known: busybox",

@@ -1,3 +1,4 @@
+import { OptionError } from '../errors.js';
 import { defineModule } from '../modules.js';
 import { ifname, t } from '../options.js';
 import type { HostapdOptions } from '../types.js';
@@ -19,7 +20,7 @@ export const hostapd = defineModule<HostapdOptions, { package: string; interface
   required: ['ssid', 'psk'],
   defaults: { package: 'hostapd', interface: 'wlan0', channel: 6, hwMode: 'g' },
   contribute(o, ctx) {
-    if (Buffer.byteLength(o.ssid) > 32) throw new Error('unreachable: ssid checked');
+    if (Buffer.byteLength(o.ssid) > 32) throw new OptionError('bad-option', 'hostapd', 'ssid', `is ${Buffer.byteLength(o.ssid)} bytes in UTF-8; at most 32`);
     const lines = [
       `interface=${o.interface}`,
       'driver=nl80211',

@@ -26,7 +26,6 @@ export const rsyncd = defineModule<RsyncdOptions, { package: string; port: numbe
   contribute(o, ctx) {
     const hasSecrets = o.secrets !== undefined && Object.keys(o.secrets).length > 0;
     const conf = ['uid = root', 'gid = root', 'use chroot = no', `port = ${o.port}`, 'pid file = /run/rsyncd.pid', ''];
-    const dirs: Record<string, { mode: number }> = {};
     for (const name of Object.keys(o.modules).sort()) {
       const m = o.modules[name]!;
       conf.push(`[${name}]`, `\tpath = ${m.path}`, `\tread only = ${m.readOnly === false ? 'no' : 'yes'}`);
@@ -44,7 +43,6 @@ export const rsyncd = defineModule<RsyncdOptions, { package: string; port: numbe
     }
     return {
       files,
-      directories: dirs,
       services: {
         rsyncd: {
           run: `${ctx.pkg(o.package)}/bin/rsync --daemon --no-detach --config=/etc/rsyncd.conf`,
