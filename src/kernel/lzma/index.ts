@@ -8,6 +8,7 @@ import { DEFAULT_PROPS, HEADER_SIZE, checkProps, writeHeader, type LzmaProps } f
 import { parseGreedy } from './greedy.js';
 import { BinTreeMatchFinder } from './match-finder.js';
 import { MATCH_LEN_MAX } from './model.js';
+import { OptimalParser } from './optimal.js';
 import { SymbolEncoder } from './symbols.js';
 
 export { LzmaError, type LzmaErrorCode } from './errors.js';
@@ -55,7 +56,8 @@ export function encodeLzmaAlone(data: Uint8Array, opts: LzmaEncodeOptions = {}):
   const enc = new SymbolEncoder(data, o.lc, o.lp, o.pb);
   const cut = o.mode === 'fast' ? 8 : 16 + (o.niceLen >>> 1);
   const mf = new BinTreeMatchFinder(data, o.dictSize, o.niceLen, cut);
-  parseGreedy(enc, mf, o.niceLen);
+  if (o.mode === 'fast') parseGreedy(enc, mf, o.niceLen);
+  else new OptimalParser(enc, mf, o.niceLen, o.dictSize).run();
   const body = enc.finish();
   const out = new Uint8Array(HEADER_SIZE + body.length);
   out.set(header);
