@@ -7,4 +7,5 @@ export const commandModules: Array<() => Promise<{ register: (program: Command) 
   () => import('./commands/mkimage.js'),
   () => import('./commands/mksquashfs.js'),
   () => import('./commands/unsquashfs.js'),
+  () => import('./commands/fetch.js'),
 ];

@@ -25,7 +25,18 @@ export type FetchCode =
   | 'bad-nar' // the downloaded NAR does not parse
   | 'io'; // local file system trouble (cache dir, --out)
 
-export class FetchError extends NixwrtError<FetchCode> {}
+export class FetchError extends NixwrtError<FetchCode> {
+  /** Worth retrying: a reset, a timeout, a truncated body, 408, 429 or 5xx. */
+  readonly transient: boolean;
+  constructor(code: FetchCode, message: string, options: { cause?: unknown; transient?: boolean } = {}) {
+    super(code, message, options);
+    this.transient = options.transient ?? false;
+  }
+}
+
+export function isTransient(err: unknown): boolean {
+  return err instanceof FetchError && err.transient;
+}
 
 /** A NAR that Nix would refuse (or that could do harm when unpacked). */
 export type NarCode =

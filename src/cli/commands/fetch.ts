@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { FetchError } from '../../nix/errors.js';
+import { loadLock, resolvePackage } from '../../nix/lock.js';
+import { defaultCacheDir, fetchClosure, type FetchProgress } from '../../nix/store-cache.js';
+import { writeClosure } from '../../nix/restore.js';
+import { isStorePath } from '../../nix/store-path.js';
+
+interface FetchFlags {
+  substituter: string[];
+  trustedPublicKey: string[];
+  lock?: string;
+  cacheDir?: string;
+  out?: string;
+  jobs: string;
+  json?: boolean;
+}
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** A one-line progress bar on a terminal; silent otherwise. */
+function progressBar(stream: NodeJS.WriteStream): ((e: FetchProgress) => void) & { done(): void } {
+  const want = new Map<string, number>();
+  const got = new Map<string, number>();
+  let cached = 0;
+  let last = 0;
+  const draw = (force = false): void => {
+    const now = Date.now();
+    if (!force && now - last < 100) return;
+    last = now;
+    const total = [...want.values()].reduce((a, b) => a + b, 0);
+    const have = [...got.values()].reduce((a, b) => a + b, 0);
+    const mb = (n: number): string => (n / 1e6).toFixed(1);
+    stream.write(`\r\x1b[Kfetching ${got.size}/${want.size} paths, ${mb(have)}/${mb(total)} MB (NAR), ${cached} cached`);
+  };
+  const fn = (e: FetchProgress): void => {
+    if (e.type === 'found') want.set(e.storePath, e.narSize);
+    else if (e.type === 'bytes') got.set(e.storePath, e.narBytes);
+    else if (e.type === 'cached') cached++;
+    else if (e.type === 'retry') stream.write(`\r\x1b[Kretrying ${e.url} (attempt ${e.attempt}): ${e.error}\n`);
+    draw();
+  };
+  return Object.assign(fn, { done: () => (want.size > 0 || cached > 0 ? (draw(true), stream.write('\n')) : undefined) });
+}
+
+export function register(program: Command): void {
+  program
+    .command('fetch')
+    .description('Fetch store paths and their closure from binary caches into the local store cache')
+    .argument('<paths...>', 'store paths, or package names resolved through --lock')
+    .option('--substituter <url>', 'binary cache URL (file://, http://, https://); repeatable', collect, [])
+    .option('--trusted-public-key <key>', 'trusted signing key name:base64; repeatable', collect, [])
+    .option('--lock <file>', 'lock file: package names, and the cache and key used when none are given')
+    .option('--cache-dir <dir>', 'local store cache (default $XDG_CACHE_HOME/nixwrt)')
+    .option('--out <dir>', 'also unpack the closure under DIR/nix/store, as nix-store --restore does')
+    .option('--jobs <n>', 'narinfo lookups and downloads in flight', '25')
+    .option('--json', 'print the fetched paths as JSON')
+    .action(async (args: string[], flags: FetchFlags) => {
+      const substituters = [...flags.substituter];
+      const keys = [...flags.trustedPublicKey];
+      const lock = flags.lock ? await loadLock(flags.lock) : undefined;
+      if (lock && substituters.length === 0) substituters.push(lock.cacheUrl);
+      if (lock && keys.length === 0) keys.push(lock.publicKey);
+      const roots = args.map((a) => {
+        if (isStorePath(a)) return a;
+        if (!lock) throw new FetchError('not-found', `${a} is not a store path, and no --lock was given to resolve package names`);
+        return resolvePackage(lock, a, 'the command line');
+      });
+      if (substituters.length === 0) throw new FetchError('not-found', 'no --substituter given (nor --lock)');
+      const jobs = Number(flags.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new FetchError('io', `--jobs must be a positive integer, not ${flags.jobs}`);
+      const bar = process.stderr.isTTY && !flags.json ? progressBar(process.stderr) : undefined;
+      const paths = await fetchClosure(roots, {
+        substituters,
+        trustedPublicKeys: keys,
+        cacheDir: resolve(flags.cacheDir ?? defaultCacheDir()),
+        jobs,
+        onProgress: bar,
+      }).finally(() => bar?.done());
+      if (flags.out) await writeClosure(paths.values(), resolve(flags.out));
+      if (flags.json) {
+        const list = [...paths.values()].map(({ listing: _l, ...rest }) => rest);
+        process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+      } else {
+        for (const p of paths.keys()) process.stdout.write(p + '\n');
+      }
+    });
+}

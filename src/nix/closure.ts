@@ -1,0 +1,215 @@
+import { FetchError, NixFormatError } from './errors.js';
+import { fetchVerifiedNar } from './fetch.js';
+import { createLimiter } from './limit.js';
+import { compressionOf, parseNarInfo, type NarInfo } from './narinfo.js';
+import { isCompression } from './decompress.js';
+import { parsePublicKey, verifyNarInfo, type PublicKey } from './signature.js';
+import { openCachedPath, referencePaths, type CachedPath } from './store-cache.js';
+import { STORE_DIR, storePathHashPart } from './store-path.js';
+import { openSubstituter } from './substituter/index.js';
+import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './substituter/retry.js';
+import type { Substituter } from './substituter/types.js';
+
+export type FetchProgress =
+  | { type: 'cached'; storePath: string; narSize: number }
+  | { type: 'found'; storePath: string; url: string; narSize: number; fileSize?: number }
+  | { type: 'bytes'; storePath: string; fileBytes: number; narBytes: number }
+  | { type: 'fetched'; storePath: string; narSize: number }
+  | { type: 'retry'; storePath?: string; url: string; attempt: number; error: string }
+  | { type: 'substituter-skipped'; url: string; error: string };
+
+export interface FetchOptions {
+  /** Tried in order of their nix-cache-info Priority (lower first), then as given. */
+  substituters: string[];
+  trustedPublicKeys: string[];
+  cacheDir: string;
+  /** Narinfo lookups and downloads in flight, each (default 25, like Nix's connections). */
+  jobs?: number;
+  onProgress?: (e: FetchProgress) => void;
+  retry?: RetryPolicy;
+  /** HTTP idle timeout per request. */
+  idleTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+interface Found {
+  sub: Substituter;
+  info: NarInfo;
+  text: string;
+}
+
+/**
+ * Fetch the closure of `roots` into the local store cache and return every path of it.
+ * Breadth-first over References, each path once; narinfo signatures are checked before any
+ * download; downloads are verified (see fetch.ts). Paths already cached need no network.
+ * The first failure aborts the rest and is thrown, naming the store path, URL and cause.
+ */
+export async function fetchClosure(roots: string[], opts: FetchOptions): Promise<Map<string, CachedPath>> {
+  const keys = opts.trustedPublicKeys.map(parsePublicKey);
+  const jobs = Math.max(1, opts.jobs ?? 25);
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  const ctl = new AbortController();
+  const onOuterAbort = (): void => ctl.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const signal = ctl.signal;
+  const progress = opts.onProgress ?? (() => undefined);
+  const subs = new SubstituterSet(opts.substituters, { maxSockets: jobs, idleTimeoutMs: opts.idleTimeoutMs }, retry, signal, progress);
+
+  const result = new Map<string, CachedPath>();
+  const seen = new Set<string>();
+  const pending: Array<Promise<void>> = [];
+  const lookups = createLimiter(jobs);
+  const downloads = createLimiter(jobs);
+  let failure: unknown;
+  const fail = (err: unknown): void => {
+    if (failure === undefined) failure = err;
+    ctl.abort();
+  };
+
+  const visit = (storePath: string, referrer?: string): void => {
+    if (seen.has(storePath)) return;
+    seen.add(storePath);
+    pending.push(lookups(() => resolve(storePath, referrer)).catch(fail));
+  };
+
+  const resolve = async (storePath: string, referrer?: string): Promise<void> => {
+    if (signal.aborted) return;
+    const cached = await openCachedPath(storePath, { cacheDir: opts.cacheDir, trustedPublicKeys: opts.trustedPublicKeys });
+    if (cached) {
+      result.set(storePath, cached);
+      progress({ type: 'cached', storePath, narSize: cached.narSize });
+      for (const r of cached.references) visit(r, storePath);
+      return;
+    }
+    const found = await subs.lookup(storePath, keys, referrer);
+    progress({ type: 'found', storePath, url: found.sub.url, narSize: found.info.narSize, fileSize: found.info.fileSize });
+    for (const r of referencePaths(found.info.references)) visit(r, storePath);
+    pending.push(
+      downloads(async () => {
+        if (signal.aborted) return;
+        const cp = await fetchVerifiedNar(found.sub, found.info, found.text, {
+          cacheDir: opts.cacheDir,
+          retry,
+          signal,
+          onBytes: (fileBytes, narBytes) => progress({ type: 'bytes', storePath, fileBytes, narBytes }),
+          onRetry: (attempt, err) => progress({ type: 'retry', storePath, url: found.sub.url, attempt, error: (err as Error).message }),
+        });
+        result.set(storePath, cp);
+        progress({ type: 'fetched', storePath, narSize: cp.narSize });
+      }).catch(fail),
+    );
+  };
+
+  try {
+    for (const r of roots) {
+      storePathHashPart(r);
+      visit(r);
+    }
+    // Work discovered while waiting is appended to `pending`; wait until nothing is left.
+    for (let done = 0; done < pending.length; ) {
+      const batch = pending.slice(done);
+      await Promise.all(batch);
+      done += batch.length;
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+    subs.close();
+  }
+  if (failure !== undefined) throw failure;
+  return new Map([...result].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Substituters opened lazily (an all-cached run touches no network), in priority order. */
+class SubstituterSet {
+  private ordered: Promise<Array<{ sub: Substituter; priority: number }>> | null = null;
+  private readonly opened: Substituter[] = [];
+  private readonly skipped: string[] = [];
+
+  constructor(
+    private readonly urls: string[],
+    private readonly httpOpts: { maxSockets: number; idleTimeoutMs?: number },
+    private readonly retry: RetryPolicy,
+    private readonly signal: AbortSignal,
+    private readonly progress: (e: FetchProgress) => void,
+  ) {}
+
+  private open(): Promise<Array<{ sub: Substituter; priority: number }>> {
+    this.ordered ??= (async () => {
+      const all = await Promise.all(
+        this.urls.map(async (url, index) => {
+          const sub = openSubstituter(url, this.httpOpts);
+          this.opened.push(sub);
+          let info;
+          try {
+            info = await withRetries(() => sub.cacheInfo(this.signal), this.retry, this.signal);
+          } catch (err) {
+            if (this.signal.aborted) throw err;
+            // Nix disables an unreachable substituter and goes on with the others.
+            const msg = `${url}/nix-cache-info: ${(err as Error).message}`;
+            this.skipped.push(msg);
+            this.progress({ type: 'substituter-skipped', url, error: msg });
+            return null;
+          }
+          if (info?.storeDir !== undefined && info.storeDir !== STORE_DIR) {
+            throw new FetchError('store-dir', `${url} is a cache for store ${info.storeDir}, not ${STORE_DIR}`);
+          }
+          return { sub, priority: info?.priority ?? 50, index };
+        }),
+      );
+      return all
+        .filter((x): x is NonNullable<typeof x> => x !== null)
+        .sort((a, b) => a.priority - b.priority || a.index - b.index);
+    })();
+    return this.ordered;
+  }
+
+  /** The first substituter's narinfo whose signature verifies; nothing is downloaded before. */
+  async lookup(storePath: string, keys: PublicKey[], referrer?: string): Promise<Found> {
+    const hash = storePathHashPart(storePath);
+    const notes: string[] = [...this.skipped];
+    let untrusted = false;
+    for (const { sub } of await this.open()) {
+      const url = `${sub.url}/${hash}.narinfo`;
+      let text: string | null;
+      try {
+        text = await withRetries(() => sub.narinfo(hash, this.signal), this.retry, this.signal, (attempt, err) =>
+          this.progress({ type: 'retry', storePath, url, attempt, error: (err as Error).message }),
+        );
+      } catch (err) {
+        if (err instanceof FetchError) throw new FetchError(err.code, `looking up ${storePath}: ${err.message}`, { cause: err });
+        throw err;
+      }
+      if (text === null) {
+        notes.push(`${url}: not found`);
+        continue;
+      }
+      let info: NarInfo;
+      try {
+        info = parseNarInfo(text, url);
+      } catch (err) {
+        if (err instanceof NixFormatError) throw new FetchError('http', `looking up ${storePath}: ${err.message}`, { cause: err });
+        throw err;
+      }
+      if (info.storePath !== storePath) {
+        throw new FetchError('http', `looking up ${storePath}: ${url} describes ${info.storePath} instead`);
+      }
+      if (verifyNarInfo(info, keys).length === 0) {
+        untrusted = true;
+        const names = info.sigs.map((s) => s.slice(0, s.indexOf(':'))).join(', ') || 'none';
+        notes.push(`${url}: no valid signature by a trusted key (signed by: ${names})`);
+        continue;
+      }
+      if (!isCompression(compressionOf(info))) {
+        throw new FetchError('decompress', `looking up ${storePath}: ${url} uses unsupported compression ${compressionOf(info)}`);
+      }
+      return { sub, info, text };
+    }
+    const what = referrer ? `${storePath} (a reference of ${referrer})` : storePath;
+    if (notes.length === 0) notes.push('no substituters');
+    throw new FetchError(untrusted ? 'untrusted' : 'not-found', `${what}: ${notes.join('; ')}`);
+  }
+
+  close(): void {
+    for (const s of this.opened) s.close();
+  }
+}

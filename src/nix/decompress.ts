@@ -1,0 +1,77 @@
+import { createRequire } from 'node:module';
+import { Duplex, PassThrough, Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip } from 'node:zlib';
+import { DecompressStream } from 'zstd-napi';
+import { FetchError } from './errors.js';
+
+// Untyped CommonJS packages, loaded with the one call each that is used.
+const require = createRequire(import.meta.url);
+const lzma = require('lzma-native') as { createDecompressor(opts?: { synchronous?: boolean }): Duplex };
+const unbzip2 = require('unbzip2-stream') as () => Duplex;
+
+/** Compression methods of narinfos; a missing Compression field means bzip2. */
+export const COMPRESSIONS = ['xz', 'zstd', 'bzip2', 'none', 'gzip', 'br'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
+export function isCompression(s: string): s is Compression {
+  return (COMPRESSIONS as readonly string[]).includes(s);
+}
+
+function decoder(method: Compression): Duplex {
+  switch (method) {
+    case 'xz':
+      return lzma.createDecompressor();
+    case 'zstd':
+      return new DecompressStream();
+    case 'bzip2':
+      return adaptClassic(unbzip2());
+    case 'gzip':
+      return createGunzip();
+    case 'br':
+      return createBrotliDecompress();
+    case 'none':
+      return new PassThrough();
+  }
+}
+
+/** unbzip2-stream is a classic (through) stream; wrap it as a streams3 Duplex. */
+function adaptClassic(s: Duplex): Duplex {
+  const out = new PassThrough();
+  s.on('data', (d: Buffer) => out.write(d));
+  s.on('end', () => out.end());
+  s.on('error', (e: Error) => out.destroy(e));
+  const input = new PassThrough();
+  input.on('data', (d: Buffer) => s.write(d));
+  input.on('end', () => s.end());
+  return Duplex.from({ writable: input, readable: out });
+}
+
+/**
+ * Decompress a stream by a narinfo's Compression value. Errors from a corrupt stream are
+ * FetchError('decompress'); the caller adds the store path and URL.
+ */
+export async function* decompress(method: string, input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  if (!isCompression(method)) throw new FetchError('decompress', `unsupported compression ${JSON.stringify(method)}`);
+  if (method === 'none') {
+    yield* input;
+    return;
+  }
+  const d = decoder(method);
+  const src = Readable.from(input, { objectMode: false });
+  let srcError: unknown;
+  src.on('error', (e) => {
+    srcError = e;
+    d.destroy(e);
+  });
+  src.pipe(d);
+  try {
+    for await (const chunk of d as AsyncIterable<Buffer>) yield chunk;
+  } catch (err) {
+    if (srcError !== undefined) throw srcError; // a download error, not a decoding one
+    throw new FetchError('decompress', `${method} stream is corrupt: ${(err as Error).message}`, { cause: err });
+  } finally {
+    src.destroy();
+    d.destroy();
+  }
+  if (srcError !== undefined) throw srcError;
+}

@@ -1,0 +1,127 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decompress } from './decompress.js';
+import { FetchError, NarError } from './errors.js';
+import { formatHashNix32, hashEquals } from './hash.js';
+import { ListingBuilder } from './nar/listing.js';
+import { NarParser } from './nar/reader.js';
+import { compressionOf, type NarInfo } from './narinfo.js';
+import { cachedNarPath, referencePaths, writeCacheIndex, type CachedPath } from './store-cache.js';
+import { storePathHashPart } from './store-path.js';
+import { withRetries, type RetryPolicy } from './substituter/retry.js';
+import type { Substituter } from './substituter/types.js';
+
+export interface DownloadContext {
+  cacheDir: string;
+  retry: RetryPolicy;
+  signal?: AbortSignal;
+  /** Compressed bytes received so far for this path (called per chunk). */
+  onBytes?: (fileBytes: number, narBytes: number) => void;
+  onRetry?: (attempt: number, err: unknown) => void;
+}
+
+/**
+ * Download one NAR whose narinfo has already been verified, in one pass:
+ * bytes → FileHash/FileSize → decompress → NarHash/NarSize + NAR parse (listing) → temp file.
+ * Only when every check passes is the NAR renamed into the cache and indexed.
+ */
+export async function fetchVerifiedNar(
+  sub: Substituter,
+  info: NarInfo,
+  narinfoText: string,
+  ctx: DownloadContext,
+): Promise<CachedPath> {
+  const url = sub.resolve(info.url);
+  const label = `fetching ${info.storePath} from ${url}`;
+  try {
+    return await withRetries(() => attempt(sub, url, info, narinfoText, ctx), ctx.retry, ctx.signal, ctx.onRetry);
+  } catch (err) {
+    if (err instanceof FetchError || err instanceof NarError) {
+      const code = err instanceof NarError ? 'bad-nar' : err.code;
+      throw new FetchError(code, `${label}: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText: string, ctx: DownloadContext): Promise<CachedPath> {
+  const tmpDir = join(ctx.cacheDir, 'tmp');
+  await mkdir(tmpDir, { recursive: true });
+  const tmp = join(tmpDir, `${storePathHashPart(info.storePath)}.${process.pid}.${randomBytes(6).toString('hex')}.nar`);
+  const fh = await open(tmp, 'wx', 0o644);
+  let closed = false;
+  try {
+    const fileHasher = createHash(info.fileHash?.algo ?? 'sha256');
+    const narHasher = createHash('sha256');
+    let fileBytes = 0;
+    let narBytes = 0;
+    const parser = new NarParser({ maxSize: info.narSize });
+    const listing = new ListingBuilder();
+
+    async function* counted(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of sub.nar(url, ctx.signal)) {
+        fileBytes += chunk.length;
+        if (info.fileSize !== undefined && fileBytes > info.fileSize) {
+          throw new FetchError('size-mismatch', `more than FileSize ${info.fileSize} bytes`);
+        }
+        fileHasher.update(chunk);
+        yield chunk;
+      }
+    }
+
+    try {
+      for await (const chunk of decompress(compressionOf(info), counted())) {
+        narBytes += chunk.length;
+        if (narBytes > info.narSize) throw new FetchError('size-mismatch', `NAR longer than NarSize ${info.narSize}`);
+        narHasher.update(chunk);
+        for (const ev of parser.push(chunk)) listing.add(ev);
+        await fh.write(chunk);
+        ctx.onBytes?.(fileBytes, narBytes);
+      }
+      for (const ev of parser.end()) listing.add(ev);
+    } catch (err) {
+      // A body cut short shows up as a decoding or parse error: retry it as a transient one.
+      const decodeError = err instanceof NarError || (err instanceof FetchError && err.code === 'decompress');
+      if (decodeError && info.fileSize !== undefined && fileBytes < info.fileSize && !ctx.signal?.aborted) {
+        throw new FetchError('network', `body ended after ${fileBytes} of ${info.fileSize} bytes (${(err as Error).message})`, {
+          cause: err,
+          transient: true,
+        });
+      }
+      throw err;
+    }
+
+    if (info.fileSize !== undefined && fileBytes !== info.fileSize) {
+      throw new FetchError('size-mismatch', `FileSize is ${info.fileSize} but ${fileBytes} bytes arrived`);
+    }
+    if (info.fileHash) {
+      const got = { algo: info.fileHash.algo, digest: fileHasher.digest() };
+      if (!hashEquals(got, info.fileHash)) {
+        throw new FetchError('hash-mismatch', `FileHash is ${formatHashNix32(info.fileHash)} but the file hashes to ${formatHashNix32(got)}`);
+      }
+    }
+    if (narBytes !== info.narSize) throw new FetchError('size-mismatch', `NarSize is ${info.narSize} but the NAR has ${narBytes} bytes`);
+    const narHash = { algo: 'sha256' as const, digest: narHasher.digest() };
+    if (!hashEquals(narHash, info.narHash)) {
+      throw new FetchError('hash-mismatch', `NarHash is ${formatHashNix32(info.narHash)} but the NAR hashes to ${formatHashNix32(narHash)}`);
+    }
+    await fh.sync();
+    await fh.close();
+    closed = true;
+    await mkdir(join(ctx.cacheDir, 'nar'), { recursive: true });
+    await rename(tmp, cachedNarPath(ctx.cacheDir, info.storePath));
+    return await writeCacheIndex(ctx.cacheDir, {
+      storePath: info.storePath,
+      narHash: formatHashNix32(narHash),
+      narSize: narBytes,
+      references: referencePaths(info.references),
+      narinfo: narinfoText,
+      listing: listing.root!,
+    });
+  } catch (err) {
+    if (!closed) await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
