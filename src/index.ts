@@ -8,3 +8,4 @@ export * from './image/index.js';
 export * from './kernel/index.js';
 export * from './kernel/lzma/index.js';
 export * from './squashfs/index.js';
+export * as dt from './dt/index.js';

@@ -1,0 +1,245 @@
+/**
+ * Macro expansion with hide sets (Prosser's algorithm, as in the C standard): object-like and
+ * function-like macros, arguments pre-expanded except next to # and ##, `#` stringizing,
+ * `##` pasting with placemarkers, variadic macros. A runaway expansion is stopped with a
+ * `macro-recursion` error instead of exhausting memory.
+ */
+import { DtError } from '../errors.js';
+import { tokenize, type HideSet, type PPToken } from './tokens.js';
+
+export interface Macro {
+  name: string;
+  /** null for object-like macros */
+  params: string[] | null;
+  variadic: boolean;
+  body: PPToken[];
+  /** __FILE__ / __LINE__ */
+  builtin?: (at: PPToken) => PPToken;
+}
+
+/** Tokens produced from one source-level macro use before we call it runaway. */
+const MAX_EXPANSION_TOKENS = 2_000_000;
+
+function hidden(hs: HideSet | null, name: string): boolean {
+  for (let h = hs; h; h = h.next) if (h.name === name) return true;
+  return false;
+}
+function withName(hs: HideSet | null, name: string): HideSet {
+  return hidden(hs, name) ? (hs as HideSet) : { name, next: hs };
+}
+function intersect(a: HideSet | null, b: HideSet | null): HideSet | null {
+  let out: HideSet | null = null;
+  for (let h = a; h; h = h.next) if (hidden(b, h.name)) out = { name: h.name, next: out };
+  return out;
+}
+function addHide(hs: HideSet | null, extra: HideSet | null): HideSet | null {
+  let out = hs;
+  for (let h = extra; h; h = h.next) out = withName(out, h.name);
+  return out;
+}
+
+/** Reads the next token for expansion; newlines are already dropped by the source. */
+export interface TokenSource {
+  next(): PPToken | undefined;
+}
+
+export class Expander {
+  /** pushed-back tokens; the next one is at the end */
+  private pending: PPToken[] = [];
+  private produced = 0;
+  constructor(
+    private macros: Map<string, Macro>,
+    private source: TokenSource,
+  ) {}
+
+  private take(): PPToken | undefined {
+    return this.pending.pop() ?? this.source.next();
+  }
+  private pushBack(toks: PPToken[]): void {
+    for (let i = toks.length - 1; i >= 0; i--) this.pending.push(toks[i]!);
+    this.produced += toks.length;
+    if (this.produced > MAX_EXPANSION_TOKENS) {
+      const t = toks[0];
+      throw new DtError(
+        'macro-recursion',
+        `macro expansion produced more than ${MAX_EXPANSION_TOKENS} tokens (runaway recursive macro?)`,
+        t ? { file: t.file, line: t.line, col: Math.max(t.col, 1) } : undefined,
+      );
+    }
+  }
+
+  /** Reset the runaway counter (called per top-level token by the driver). */
+  resetBudget(): void {
+    if (this.pending.length === 0) this.produced = 0;
+  }
+
+  /** The next fully macro-expanded token, or undefined at the end of the source. */
+  next(): PPToken | undefined {
+    for (;;) {
+      const t = this.take();
+      if (!t || t.kind !== 'id') return t;
+      const m = this.macros.get(t.text);
+      if (!m || hidden(t.hide, t.text)) return t;
+      if (m.builtin) return m.builtin(t);
+      if (m.params === null) {
+        const body = this.subst(m, t, [], withName(t.hide, m.name));
+        this.pushBack(body);
+        continue;
+      }
+      const open = this.take();
+      if (!open || open.text !== '(' || open.kind !== 'punct') {
+        if (open) this.pending.push(open);
+        return t;
+      }
+      const { args, close } = this.collectArgs(m, t);
+      const hs = withName(intersect(t.hide, close.hide), m.name);
+      this.pushBack(this.subst(m, t, args, hs));
+    }
+  }
+
+  private collectArgs(m: Macro, nameTok: PPToken): { args: PPToken[][]; close: PPToken } {
+    const args: PPToken[][] = [[]];
+    let depth = 0;
+    const nparams = m.params!.length;
+    for (;;) {
+      const t = this.take();
+      if (!t) {
+        throw new DtError('macro-args', `unterminated argument list invoking macro "${m.name}"`, {
+          file: nameTok.file,
+          line: nameTok.line,
+          col: Math.max(nameTok.col, 1),
+        });
+      }
+      if (t.kind === 'punct') {
+        if (t.text === '(') depth++;
+        else if (t.text === ')') {
+          if (depth === 0) {
+            if (nparams === 0 && args.length === 1 && args[0]!.length === 0) return { args: [], close: t };
+            if (args.length < nparams && !(m.variadic && args.length === nparams - 1)) {
+              throw new DtError('macro-args', `macro "${m.name}" requires ${nparams} arguments, but only ${args.length} given`, {
+                file: nameTok.file,
+                line: nameTok.line,
+                col: Math.max(nameTok.col, 1),
+              });
+            }
+            if (args.length > nparams && !(nparams === 0 && args.length === 1)) {
+              throw new DtError('macro-args', `macro "${m.name}" passed ${args.length} arguments, but takes just ${nparams}`, {
+                file: nameTok.file,
+                line: nameTok.line,
+                col: Math.max(nameTok.col, 1),
+              });
+            }
+            return { args, close: t };
+          }
+          depth--;
+        } else if (t.text === ',' && depth === 0 && !(m.variadic && args.length === nparams)) {
+          args.push([]);
+          continue;
+        }
+      }
+      args[args.length - 1]!.push(t);
+    }
+  }
+
+  /** Fully expand an argument on its own (C's argument pre-expansion). */
+  private expandArg(arg: PPToken[]): PPToken[] {
+    const queue = arg.slice();
+    let i = 0;
+    const sub = new Expander(this.macros, { next: () => queue[i++] });
+    sub.produced = this.produced;
+    const out: PPToken[] = [];
+    for (let t = sub.next(); t; t = sub.next()) out.push(t);
+    this.produced = sub.produced;
+    return out;
+  }
+
+  /** Replace parameters in the body, handle # and ##, stamp hide set and position. */
+  private subst(m: Macro, at: PPToken, args: PPToken[][], hs: HideSet | null): PPToken[] {
+    const params = m.params ?? [];
+    const argOf = (name: string): PPToken[] | undefined => {
+      const k = params.indexOf(name);
+      if (k < 0) return undefined;
+      return args[k] ?? [];
+    };
+    const expanded = new Map<number, PPToken[]>();
+    const body = m.body;
+    const out: PPToken[] = [];
+    const stamp = (t: PPToken, ws: boolean): PPToken => ({
+      ...t,
+      file: at.file,
+      line: at.line,
+      col: 0,
+      ws,
+      bol: false,
+      hide: addHide(t.hide, hs),
+      mac: true,
+    });
+    for (let i = 0; i < body.length; i++) {
+      const t = body[i]!;
+      const ws = out.length === 0 ? at.ws : t.ws;
+      if (m.params !== null && t.text === '#' && t.kind === 'punct' && body[i + 1]?.kind === 'id' && argOf(body[i + 1]!.text)) {
+        const arg = argOf(body[i + 1]!.text)!;
+        out.push(stamp({ ...t, kind: 'str', text: stringize(arg) }, ws));
+        i++;
+        continue;
+      }
+      if (t.text === '##' && t.kind === 'punct' && out.length > 0 && i + 1 < body.length) {
+        const rhsTok = body[i + 1]!;
+        let rhs: PPToken[] = [rhsTok];
+        const rarg = rhsTok.kind === 'id' ? argOf(rhsTok.text) : undefined;
+        if (rarg) rhs = rarg;
+        // GNU: `, ## __VA_ARGS__` drops the comma when the variable part is empty
+        const lhs = out[out.length - 1]!;
+        if (rarg && rarg.length === 0 && m.variadic && rhsTok.text === params[params.length - 1] && lhs.text === ',') {
+          out.pop();
+          i++;
+          continue;
+        }
+        i++;
+        if (rhs.length === 0) continue; // pasting a placemarker keeps the left side
+        if (lhs.kind === 'pm') {
+          out.pop();
+          out.push(...rhs.map((r, k) => stamp(r, k === 0 ? lhs.ws : r.ws)));
+          continue;
+        }
+        out.pop();
+        out.push(...paste(lhs, rhs[0]!).map((p) => ({ ...p, hide: lhs.hide })));
+        for (const r of rhs.slice(1)) out.push(stamp(r, r.ws));
+        continue;
+      }
+      const arg = t.kind === 'id' ? argOf(t.text) : undefined;
+      if (arg) {
+        const pasteNext = body[i + 1]?.text === '##';
+        let toks: PPToken[];
+        if (pasteNext) toks = arg;
+        else {
+          toks = expanded.get(i) ?? this.expandArg(arg);
+          expanded.set(i, toks);
+        }
+        if (toks.length === 0) {
+          if (pasteNext) out.push({ ...t, kind: 'pm', text: '', ws });
+          continue;
+        }
+        toks.forEach((a, k) => out.push(stamp(a, k === 0 ? ws : a.ws)));
+        continue;
+      }
+      out.push(stamp(t, ws));
+    }
+    return out.filter((t) => t.kind !== 'pm');
+  }
+}
+
+function stringize(arg: PPToken[]): string {
+  let s = '';
+  arg.forEach((t, k) => {
+    if (k > 0 && t.ws) s += ' ';
+    s += t.kind === 'str' || t.kind === 'chr' ? t.text.replace(/[\\"]/g, (c) => '\\' + c) : t.text;
+  });
+  return `"${s}"`;
+}
+
+/** `a ## b`: re-lex the joined spelling; assembler mode keeps invalid pastes as separate tokens. */
+function paste(a: PPToken, b: PPToken): PPToken[] {
+  const toks = tokenize(a.text + b.text, a.file).filter((t) => t.kind !== 'nl');
+  return toks.map((t, k) => ({ ...a, kind: t.kind, text: t.text, ws: k === 0 ? a.ws : t.ws, mac: true }));
+}
