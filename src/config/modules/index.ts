@@ -18,7 +18,6 @@ import { syslog } from './syslog.js';
 import { usbdisk } from './usbdisk.js';
 
 // Each module is typed by its own options; the registry only needs the common shape.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyModule = NixwrtModule<any, any>; // any: options differ per module, validated at run time
 
 export const MODULES: Readonly<Record<string, AnyModule>> = {
