@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { CompressorId, METADATA_SIZE } from './format.js';
 import { SquashfsError } from './errors.js';
+import { XZ_FILTER_ID, xzContainer } from './xz.js';
+import { sysLibs } from './syslib.js';
 
 export type XzBcj = 'x86' | 'powerpc' | 'ia64' | 'arm' | 'armthumb' | 'sparc';
 /** mksquashfs's BCJ table order: bit i of the options `flags` word is entry i. */
@@ -64,7 +66,7 @@ export function compressorOptions(s: CompressorSettings, blockSize: number): Uin
 const require = createRequire(import.meta.url);
 
 interface LzmaNativeStream {
-  streamEncoder_(filters: unknown[], check: number): void;
+  rawEncoder_(filters: unknown[]): void;
   streamDecoder_(memlimit: number | null, flags: number): void;
   setBufsize(n: number): number;
   code(buf: Uint8Array | null, async: boolean): void;
@@ -113,7 +115,7 @@ const BCJ_ID: Record<XzBcj, string> = {
 };
 
 function xzCompress(data: Uint8Array, dictSize: number, bcj: readonly XzBcj[]): Uint8Array {
-  const L = lzma() as unknown as Record<string, number> & LzmaNative;
+  const L = lzma();
   // lzma_lzma_preset(6) spelled out: lzma-native lets a preset overwrite dictSize.
   const lzma2 = {
     id: 'LZMA_FILTER_LZMA2',
@@ -122,7 +124,10 @@ function xzCompress(data: Uint8Array, dictSize: number, bcj: readonly XzBcj[]): 
   let best: Uint8Array | undefined;
   for (const f of [undefined, ...bcj]) {
     const filters = f ? [{ id: `LZMA_${BCJ_ID[f]}` }, lzma2] : [lzma2];
-    const out = runLzma((s) => s.streamEncoder_(filters, L.CHECK_CRC32), data, data.length + 4096);
+    const raw = runLzma((s) => s.rawEncoder_(filters), data, data.length + 4096);
+    // Sizes are compared on the finished stream, as mksquashfs compares its candidates.
+    const ids = f ? [XZ_FILTER_ID[f], XZ_FILTER_ID.lzma2] : [XZ_FILTER_ID.lzma2];
+    const out = xzContainer(raw, data, ids, dictSize);
     if (!best || out.length < best.length) best = out;
   }
   return best!;
@@ -153,21 +158,43 @@ function zstdCompressor(level: number): ZstdCompressor {
  * Compress one block. `metadata` selects mksquashfs's metadata variant (xz: 8 KiB
  * dictionary, no BCJ). Returns null when the result would not be smaller.
  */
-export function compressBlock(s: CompressorSettings, data: Uint8Array, metadata = false): Uint8Array | null {
+export function compressBlock(s: CompressorSettings, data: Uint8Array, metadata = false, blockSize = data.length): Uint8Array | null {
   if (data.length === 0) return null;
+  // The output room mksquashfs gives the compressor (it can change zstd's output).
+  const cap = metadata ? METADATA_SIZE : Math.max(blockSize, data.length);
+  const shrunk = (c: Uint8Array | null) => (c && c.length < data.length ? c : null);
   let out: Uint8Array;
   switch (s.comp) {
     case 'none':
       return null;
-    case 'gzip':
+    case 'gzip': {
+      const sys = s.windowBits === 15 ? sysLibs() : null;
+      if (sys) return shrunk(sys.zlib(data, s.level, cap));
       out = deflateSync(data, { level: s.level, windowBits: s.windowBits, memLevel: 8 });
       break;
-    case 'xz':
-      out = metadata ? xzCompress(data, METADATA_SIZE, []) : xzCompress(data, s.dictSize, s.bcj);
+    }
+    case 'xz': {
+      const dict = metadata ? METADATA_SIZE : s.dictSize;
+      const bcj = metadata ? [] : s.bcj;
+      const sys = sysLibs();
+      if (sys) {
+        // mksquashfs: plain LZMA2 first, then each BCJ filter; the first smallest wins.
+        let best = sys.xz(data, dict, undefined, cap);
+        for (const f of bcj) {
+          const c = sys.xz(data, dict, XZ_FILTER_ID[f], cap);
+          if (c && (!best || c.length < best.length)) best = c;
+        }
+        return shrunk(best);
+      }
+      out = xzCompress(data, dict, bcj);
       break;
-    case 'zstd':
+    }
+    case 'zstd': {
+      const sys = sysLibs();
+      if (sys) return shrunk(sys.zstd(data, s.level, cap));
       out = zstdCompressor(s.level).compress(data);
       break;
+    }
   }
   return out.length < data.length ? out : null;
 }

@@ -95,7 +95,7 @@ export async function writeData(
       if (hit) return { sparse: false, ...hit };
     }
     const own = mayTransfer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
-    const r = await pool.run('squashfs.compress', { settings: opts.comp, data: own }, [own.buffer as ArrayBuffer]);
+    const r = await pool.run('squashfs.compress', { settings: opts.comp, data: own, blockSize }, [own.buffer as ArrayBuffer]);
     if (key) await opts.blockCache!.put(key, r as CachedBlock);
     return { sparse: false, data: r.data, compressed: r.compressed };
   };

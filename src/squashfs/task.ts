@@ -12,11 +12,11 @@ function owned(b: Uint8Array): Uint8Array {
   return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
 }
 
-export function squashfsCompressTask(input: { settings: CompressorSettings; data: Uint8Array }): {
+export function squashfsCompressTask(input: { settings: CompressorSettings; data: Uint8Array; blockSize: number }): {
   value: CompressTaskResult;
   transfer: ArrayBuffer[];
 } {
-  const c = compressBlock(input.settings, input.data);
+  const c = compressBlock(input.settings, input.data, false, input.blockSize);
   const data = owned(c ?? input.data);
   return { value: { data, compressed: c !== null }, transfer: [data.buffer as ArrayBuffer] };
 }

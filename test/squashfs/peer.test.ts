@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { havePeers } from '../helpers/peer.js';
 import { applyPseudo, openSquashfs, treeFromHostDir, writeSquashfs } from '../../src/squashfs/index.js';
+import { sysLibs } from '../../src/squashfs/syslib.js';
 import { makeEdgeTree, PSEUDO } from './trees.js';
 import { hostManifest, imageManifest } from './manifest.js';
 
@@ -77,9 +78,12 @@ describe.skipIf(!havePeers('mksquashfs', 'unsquashfs', 'sqfsdiff'))('squashfs ag
       expect(imageManifest(a, { times: true })).toEqual(imageManifest(b, { times: true }));
       a.close();
       b.close();
-      if (comp === 'none') {
-        // Uncompressed: byte-for-byte the image mksquashfs -noI -noD -noF -noX writes.
+      // Byte for byte mksquashfs's image: always for 'none' (-noI -noD -noF -noX); for the
+      // compressors when the system's zlib/liblzma/libzstd are loaded (the ones mksquashfs uses).
+      if (comp === 'none' || sysLibs()) {
         expect(Buffer.compare(readFileSync(mine), readFileSync(ref))).toBe(0);
+      } else {
+        process.stderr.write(`[note] system compression libraries not loadable: ${comp} image not compared byte for byte\n`);
       }
     });
   }
