@@ -6,7 +6,9 @@ export type ImageErrorCode =
   | 'phram-overflow'
   | 'no-flash'
   | 'bad-emulator-dir'
-  | 'unknown-format';
+  | 'unknown-format'
+  | 'unsupported-output'
+  | 'no-phram';
 
 /** Errors from device lookup, flash layout and output writing. */
 export class ImageError extends NixwrtError<ImageErrorCode> {}

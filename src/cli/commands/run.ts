@@ -10,6 +10,8 @@ export function register(program: Command): void {
     .option('--forward <host:guest...>', 'forward more TCP ports 127.0.0.1:HOST to the guest', collectForward, [])
     .action(async (dir: string, opts: { sshPort?: number; forward: Array<{ host: number; guest: number }> }) => {
       const child = await startEmulator(dir, { sshPort: opts.sshPort, forwards: opts.forward });
+      // Stopping nixwrt stops QEMU (QEMU's own quit key is Ctrl-A x).
+      for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(sig, () => child.kill(sig));
       const code = await new Promise<number>((res, rej) => {
         child.on('error', rej);
         child.on('exit', (c, sig) => res(c ?? (sig ? 128 : 1)));
