@@ -8,4 +8,6 @@ export const commandModules: Array<() => Promise<{ register: (program: Command) 
   () => import('./commands/mksquashfs.js'),
   () => import('./commands/unsquashfs.js'),
   () => import('./commands/fetch.js'),
+  () => import('./commands/build.js'),
+  () => import('./commands/inspect.js'),
 ];

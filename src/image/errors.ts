@@ -8,7 +8,9 @@ export type ImageErrorCode =
   | 'bad-emulator-dir'
   | 'unknown-format'
   | 'unsupported-output'
-  | 'no-phram';
+  | 'no-phram'
+  | 'kernel-mismatch'
+  | 'missing-store-file';
 
 /** Errors from device lookup, flash layout and output writing. */
 export class ImageError extends NixwrtError<ImageErrorCode> {}

@@ -29,7 +29,7 @@ export interface Manifest {
   device: string;
   hostname: string;
   cmdline: string;
-  kernel: { package: string; storePath: string; load: string; entry: string; image?: BlobInfo };
+  kernel: { package: string; storePath: string; load: string; entry: string; vmlinux: BlobInfo; image?: BlobInfo };
   dtb?: BlobInfo;
   rootfs: BlobInfo & { compression: string; blockSize: number };
   packages: Record<string, string>;

@@ -7,6 +7,7 @@ import { mkdir, open, rename, rm, stat, symlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readContent } from '../rootfs/content.js';
 import { tempPathFor } from '../util/atomic-write.js';
+import { ImageError } from './errors.js';
 
 /** The parts of the NAR listing this module uses (Nix's `.ls` shape). */
 export interface ListingNode {
@@ -33,7 +34,7 @@ function lookup(root: ListingNode, rel: string): ListingNode | undefined {
 export async function readStoreFile(obj: StoreObject, rel: string, storePath: string): Promise<Uint8Array> {
   const node = lookup(obj.listing, rel);
   if (node?.type !== 'regular' || node.narOffset === undefined || node.size === undefined) {
-    throw new Error(`${storePath}/${rel}: no such regular file in the store path`);
+    throw new ImageError('missing-store-file', `${storePath}/${rel}: no such regular file in the store path (is this the right package?)`);
   }
   const out = new Uint8Array(node.size);
   let at = 0;

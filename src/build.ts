@@ -1,0 +1,237 @@
+/**
+ * `nixwrt build`: the pipeline of DESIGN.md, one named call per stage.
+ *
+ *   config ─evaluate─▶ System ─fetch─▶ closure ─rootfs─▶ tree ─squashfs─▶ rootfs image
+ *   device DTS + bootargs ─dtb─▶ DTB;  vmlinux + DTB ─kernel─▶ uImage
+ *   ─outputs─▶ firmware.bin, phramware.bin, emulator/, flash/tftp scripts, manifest.json
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadSystem, resolvePackage, type System } from './config/index.js';
+import { fetchClosure } from './nix/index.js';
+import { buildRootfs } from './rootfs/index.js';
+import { writeSquashfsToBuffer } from './squashfs/index.js';
+import type { DirNode } from './rootfs/tree.js';
+import { createPool, type TaskPool } from './workers/pool.js';
+import type { Device } from './image/device.js';
+import { getDevice } from './image/devices.js';
+import { ImageError } from './image/errors.js';
+import { compileDeviceTree, kernelUImage, rawKernel } from './image/kernel-stage.js';
+import { blobInfo, type Manifest, type OutputFile } from './image/manifest.js';
+import { writeEmulator, writeFirmware, writeManifest, writePhramware } from './image/outputs.js';
+import { addFile } from './image/tree-edit.js';
+import { phramCmdline, phramRegionFor, phramVars, type PhramRegion } from './image/phram.js';
+import { readStoreFile, unpackStoreObject, type StoreObject } from './image/store-files.js';
+import { StageTimer, type StageTiming } from './image/timings.js';
+import { defaultTftp, type TftpSettings } from './image/uboot-scripts.js';
+
+export type BuildOutput = 'firmware' | 'phramware' | 'emulator';
+
+export interface BuildOptions {
+  /** Path of the config (.ts or .json). */
+  config: string;
+  /** Outputs to build; 'all' = every output the device supports (default). */
+  outputs?: BuildOutput[] | 'all';
+  outDir: string;
+  /** Binary caches to fetch from (default: the lock's cache). */
+  substituters?: string[];
+  /** Keys trusted to sign narinfos (default: the lock's key). */
+  trustedPublicKeys?: string[];
+  cacheDir?: string;
+  /** Worker threads for compression and parallel downloads. */
+  jobs?: number;
+  /** Time stamped into squashfs and uImage (default SOURCE_DATE_EPOCH, else 0). */
+  time?: number;
+  tftp?: TftpSettings;
+}
+
+export interface BuildResult {
+  outDir: string;
+  device: string;
+  manifest: Manifest;
+  files: OutputFile[];
+  timings: StageTiming[];
+}
+
+export function defaultCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'nixwrt');
+}
+
+export async function build(opts: BuildOptions): Promise<BuildResult> {
+  const timer = new StageTimer();
+  const time = opts.time ?? sourceDateEpoch();
+  const outDir = resolve(opts.outDir);
+  const pool = createPool({ threads: opts.jobs });
+  try {
+    const system = await timer.time('evaluate', () => loadSystem(opts.config));
+    const device = getDevice(system.device);
+    const outputs = chooseOutputs(device, system, opts.outputs);
+    const sources = resolveSources(system, device, opts);
+
+    const fetched = await timer.time('fetch', () => fetchAll(sources));
+    const tree = await timer.time('rootfs', () => rootfsTree(system, fetched.rootfs, device, time));
+    const rootfs = await timer.time('squashfs', () => squashfsImage(system, tree, time, pool));
+    const vmlinux = await timer.time('vmlinux', () => readStoreFile(fetched.kernel, 'vmlinux', sources.kernel));
+
+    const cmdline = kernelCmdline(device, system);
+    const files: OutputFile[] = [];
+    let kernelImage: Uint8Array | undefined;
+    let dtb: Uint8Array | undefined;
+    if (device.boot.kind === 'uboot') {
+      const dtsRoot = await timer.time('unpack-dts', () => unpackStoreObject(fetched.dts!, sources.dts!, join(sources.cacheDir, 'unpacked')));
+      const name = `nixwrt ${system.hostname}`.slice(0, 31);
+      const raw = await timer.time('objcopy', () => rawKernel(device, vmlinux));
+      if (outputs.includes('firmware')) {
+        dtb = await timer.time('dtb', () => compileDeviceTree(device, dtsRoot, cmdline.join(' ')));
+        kernelImage = await timer.time('kernel', () => kernelUImage(device, raw, dtb!, { name, time, pool }));
+        files.push(...(await timer.time('firmware', () => writeFirmware(outDir, device, kernelImage!, rootfs, firmwareStyle(system), opts.tftp ?? defaultTftp))));
+      }
+      if (outputs.includes('phramware')) {
+        const region = phramRegion(device, system, rootfs.length);
+        const args = [...cmdline.filter((w) => !w.startsWith('root=')), ...phramCmdline(region)].join(' ');
+        const pdtb = await timer.time('dtb', () => compileDeviceTree(device, dtsRoot, args));
+        const pkernel = await timer.time('kernel', () => kernelUImage(device, raw, pdtb, { name, time, pool }));
+        files.push(...(await timer.time('phramware', () => writePhramware(outDir, device, pkernel, rootfs, region, opts.tftp ?? defaultTftp))));
+      }
+    } else {
+      files.push(...(await timer.time('emulator', () => writeEmulator(outDir, device, vmlinux, rootfs, cmdline.join(' ')))));
+    }
+
+    const manifest = buildManifest(system, device, sources, fetched, { cmdline, vmlinux, kernelImage, dtb, rootfs, files });
+    await timer.time('manifest', () => writeManifest(outDir, manifest));
+    return { outDir, device: device.name, manifest, files, timings: timer.stages };
+  } finally {
+    await pool.close();
+  }
+}
+
+function sourceDateEpoch(): number {
+  const v = process.env.SOURCE_DATE_EPOCH;
+  return v && /^\d+$/.test(v) ? Number(v) : 0;
+}
+
+/** --output wins, then the config's `outputs.wanted` (flash/tftpboot scripts come with their image), then all. */
+function chooseOutputs(device: Device, system: System, wanted: BuildOptions['outputs']): BuildOutput[] {
+  const supported: BuildOutput[] = device.boot.kind === 'qemu' ? ['emulator'] : ['firmware', 'phramware'];
+  let list: BuildOutput[];
+  if (wanted !== undefined && wanted !== 'all') list = wanted;
+  else if (wanted === undefined && system.outputs.wanted) {
+    const implied: Record<string, BuildOutput | undefined> = { firmware: 'firmware', flash: 'firmware', phramware: 'phramware', tftpboot: 'phramware', emulator: 'emulator' };
+    list = [...new Set(system.outputs.wanted.map((w) => implied[w]).filter((w): w is BuildOutput => w !== undefined))];
+  } else list = supported;
+  for (const w of list) {
+    if (!supported.includes(w)) {
+      throw new ImageError('unsupported-output', `${device.name} cannot produce the ${w} output (it supports: ${supported.join(', ')})`);
+    }
+  }
+  return list;
+}
+
+interface Sources {
+  rootfsRoots: string[];
+  kernel: string;
+  dts?: string;
+  substituters: string[];
+  trustedPublicKeys: string[];
+  cacheDir: string;
+  jobs?: number;
+}
+
+function resolveSources(system: System, device: Device, opts: BuildOptions): Sources {
+  const kernelName = system.kernelPackage ?? device.kernelPackage;
+  return {
+    rootfsRoots: system.packages.map((p) => p.storePath),
+    kernel: resolvePackage(system.lock, kernelName, `device ${device.name} (kernel)`),
+    dts: device.boot.kind === 'uboot' ? resolvePackage(system.lock, device.dtsPackage, `device ${device.name} (device tree)`) : undefined,
+    substituters: opts.substituters ?? [system.lock.cacheUrl],
+    trustedPublicKeys: opts.trustedPublicKeys ?? [system.lock.publicKey],
+    cacheDir: resolve(opts.cacheDir ?? defaultCacheDir()),
+    jobs: opts.jobs,
+  };
+}
+
+interface Fetched {
+  rootfs: ReadonlyMap<string, StoreObject>;
+  kernel: StoreObject;
+  dts?: StoreObject;
+  all: ReadonlyMap<string, StoreObject>;
+}
+
+/** The rootfs closure and the boot inputs (kernel, DTS tree) fetched apart: only the first goes into /nix/store. */
+async function fetchAll(s: Sources): Promise<Fetched> {
+  const fopts = { substituters: s.substituters, trustedPublicKeys: s.trustedPublicKeys, cacheDir: s.cacheDir, jobs: s.jobs };
+  const bootRoots = [s.kernel, ...(s.dts ? [s.dts] : [])];
+  const [rootfs, boot] = await Promise.all([fetchClosure(s.rootfsRoots, fopts), fetchClosure(bootRoots, fopts)]);
+  return {
+    rootfs,
+    kernel: boot.get(s.kernel)!,
+    dts: s.dts ? boot.get(s.dts) : undefined,
+    all: new Map([...rootfs, ...boot]),
+  };
+}
+
+async function rootfsTree(system: System, closure: ReadonlyMap<string, StoreObject>, device: Device, time: number): Promise<DirNode> {
+  const tree = await buildRootfs(system, closure, { mtime: time });
+  if (system.phram) {
+    // /etc/phram.vars tells the running system where a RAM-loaded image would go.
+    const address = phramAddress(device, system);
+    const sizeMiB = system.phram.sizeMiB ?? Math.ceil((device.flash?.partitionSize ?? 16 << 20) / (1 << 20));
+    addFile(tree, ['etc', 'phram.vars'], Buffer.from(phramVars({ address, sizeMiB })), time);
+  }
+  return tree;
+}
+
+async function squashfsImage(system: System, tree: DirNode, time: number, pool: TaskPool): Promise<Uint8Array> {
+  const comp = system.outputs.compression === 'lzma' ? 'xz' : system.outputs.compression;
+  return writeSquashfsToBuffer(tree, { comp, mkfsTime: time, allTime: time, allRoot: true, pool });
+}
+
+function kernelCmdline(device: Device, system: System): string[] {
+  return [`console=${device.console}`, ...device.baseCmdline, ...system.kernelCmdline];
+}
+
+function firmwareStyle(system: System): 'nixwrt' | 'openwrt' {
+  return system.outputs.padjffs2 ? 'openwrt' : 'nixwrt';
+}
+
+function phramAddress(device: Device, system: System): number {
+  const address = system.phram?.address !== undefined ? Number(system.phram.address) : device.phramAddress;
+  if (address === undefined || !Number.isSafeInteger(address)) {
+    throw new ImageError('no-phram', `${device.name} has no phram address: set one with the phram module (address: '0x...')`);
+  }
+  return address;
+}
+
+function phramRegion(device: Device, system: System, rootfsSize: number): PhramRegion {
+  return phramRegionFor(rootfsSize, phramAddress(device, system), device.ramSize);
+}
+
+function buildManifest(
+  system: System,
+  device: Device,
+  sources: Sources,
+  fetched: Fetched,
+  b: { cmdline: string[]; vmlinux: Uint8Array; kernelImage?: Uint8Array; dtb?: Uint8Array; rootfs: Uint8Array; files: OutputFile[] },
+): Manifest {
+  const outputs: Record<string, OutputFile[]> = {};
+  for (const f of b.files) (outputs[f.file.split(/[/.]/)[0]!] ??= []).push(f);
+  return {
+    version: 1,
+    device: device.name,
+    hostname: system.hostname,
+    cmdline: b.cmdline.join(' '),
+    kernel: {
+      package: system.kernelPackage ?? device.kernelPackage,
+      storePath: sources.kernel,
+      load: `0x${device.loadAddress.toString(16)}`,
+      entry: device.entryAddress === 'elf' ? 'elf' : `0x${device.entryAddress.toString(16)}`,
+      vmlinux: blobInfo(b.vmlinux),
+      ...(b.kernelImage ? { image: blobInfo(b.kernelImage) } : {}),
+    },
+    ...(b.dtb ? { dtb: blobInfo(b.dtb) } : {}),
+    rootfs: { ...blobInfo(b.rootfs), compression: system.outputs.compression, blockSize: 131072 },
+    packages: Object.fromEntries(system.packages.map((p) => [p.name, p.storePath])),
+    storePaths: [...fetched.rootfs.keys()],
+    outputs,
+  };
+}

@@ -1,0 +1,62 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { build, type BuildOutput } from '../../build.js';
+
+const OUTPUTS = ['firmware', 'phramware', 'emulator', 'all'] as const;
+
+export function register(program: Command): void {
+  program
+    .command('build')
+    .description('build firmware images from a config (.ts or .json)')
+    .argument('<config>', 'config file, e.g. examples/emu.ts')
+    .option('--output <name>', `what to build: ${OUTPUTS.join(', ')} (repeatable; default: the config's outputs.wanted, else all the device supports)`, parseOutput, [])
+    .option('--out <dir>', 'output directory', 'out')
+    .option('--substituter <url>', 'binary cache URL (repeatable; default: the lock file cache)', collect, [])
+    .option('--trusted-public-key <key>', 'name:base64 key trusted to sign narinfos (repeatable)', collect, [])
+    .option('--cache-dir <dir>', 'local store cache and artefact cache')
+    .option('--jobs <n>', 'worker threads for compression and downloads', parseJobs)
+    .option('--json', 'print the result (outputs, sizes, hashes, stage timings) as JSON')
+    .action(async (config: string, o: Options) => {
+      const outputs = o.output.length === 0 ? undefined : o.output.includes('all') ? 'all' : (o.output as BuildOutput[]);
+      const r = await build({
+        config,
+        outputs,
+        outDir: o.out,
+        substituters: o.substituter.length ? o.substituter : undefined,
+        trustedPublicKeys: o.trustedPublicKey.length ? o.trustedPublicKey : undefined,
+        cacheDir: o.cacheDir,
+        jobs: o.jobs,
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify({ outDir: r.outDir, device: r.device, files: r.files, timings: r.timings }, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`built ${r.device} in ${r.outDir}\n`);
+      for (const f of r.files) process.stdout.write(`  ${f.file.padEnd(26)} ${String(f.size).padStart(10)} bytes  sha256 ${f.sha256.slice(0, 16)}\n`);
+      process.stdout.write(`  ${'manifest.json'.padEnd(26)}\n`);
+    });
+}
+
+interface Options {
+  output: string[];
+  out: string;
+  substituter: string[];
+  trustedPublicKey: string[];
+  cacheDir?: string;
+  jobs?: number;
+  json?: boolean;
+}
+
+function parseOutput(v: string, acc: string[]): string[] {
+  if (!(OUTPUTS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${OUTPUTS.join(', ')}`);
+  return [...acc, v];
+}
+
+function collect(v: string, acc: string[]): string[] {
+  return [...acc, v];
+}
+
+function parseJobs(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return n;
+}
