@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileDtsFile, toDtb } from '../../src/dt/index.js';
 import { dtsInputs, getDevice, listDevices } from '../../src/image/devices.js';
 import { havePeers } from '../helpers/peer.js';
+import { LINUX_TAR, linuxDtsTree } from './linux-dts.js';
 
 describe('device profiles', () => {
   it('carries the flash facts of DESIGN.md', () => {
@@ -33,20 +32,8 @@ describe('device profiles', () => {
 });
 
 // The board files must compile with the SoC files of the real kernel tree (cpp + dtc as peers).
-const linuxTar = '/usr/src/linux-source-6.1.tar.xz';
-describe.skipIf(!havePeers('cpp', 'dtc') || !existsSync(linuxTar))('board DTS against linux 6.1 SoC files', () => {
-  // Unpacking means reading the whole 130 MB .tar.xz (~45 s): keep it between runs.
-  const root = join(tmpdir(), 'nixwrt-test-linux-6.1-mips-dts');
-  if (!existsSync(join(root, '.complete'))) {
-    const tmp = mkdtempSync(join(tmpdir(), 'nixwrt-dts-'));
-    execFileSync('tar', [
-      '-xJf', linuxTar, '-C', tmp, '--strip-components=1', '--wildcards',
-      'linux-source-6.1/arch/mips/boot/dts/*', 'linux-source-6.1/include/dt-bindings/*',
-    ]);
-    writeFileSync(join(tmp, '.complete'), '');
-    rmSync(root, { recursive: true, force: true });
-    renameSync(tmp, root);
-  }
+describe.skipIf(!havePeers('cpp', 'dtc') || !existsSync(LINUX_TAR))('board DTS against linux 6.1 SoC files', () => {
+  const root = linuxDtsTree();
   for (const d of listDevices()) {
     it(`compiles ${d.name}, with dtc and with src/dt, to the same bytes`, async () => {
       const { file, includeDirs } = dtsInputs(d, root);
