@@ -1,5 +1,8 @@
 import { FetchError, NixFormatError } from './errors.js';
-import { fetchVerifiedNar } from './fetch.js';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fetchVerifiedNar, prepareCacheDir } from './fetch.js';
+import { exists, outPathFor } from './restore.js';
 import { createLimiter } from './limit.js';
 import { compressionOf, parseNarInfo, type NarInfo } from './narinfo.js';
 import { isCompression } from './decompress.js';
@@ -30,6 +33,12 @@ export interface FetchOptions {
   /** HTTP idle timeout per request. */
   idleTimeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Also unpack downloaded paths under `<outDir>/nix/store` while they stream (each renamed
+   * into place once verified). Paths that were already cached are not unpacked here: call
+   * writeClosure() afterwards, which skips what is already there.
+   */
+  outDir?: string;
 }
 
 interface Found {
@@ -87,8 +96,10 @@ export async function fetchClosure(roots: string[], opts: FetchOptions): Promise
     pending.push(
       downloads(async () => {
         if (signal.aborted) return;
+        const dest = opts.outDir ? outPathFor(opts.outDir, storePath) : undefined;
         const cp = await fetchVerifiedNar(found.sub, found.info, found.text, {
           cacheDir: opts.cacheDir,
+          outDest: dest && !(await exists(dest)) ? dest : undefined,
           retry,
           signal,
           onBytes: (fileBytes, narBytes) => progress({ type: 'bytes', storePath, fileBytes, narBytes }),
@@ -101,6 +112,8 @@ export async function fetchClosure(roots: string[], opts: FetchOptions): Promise
   };
 
   try {
+    await prepareCacheDir(opts.cacheDir);
+    if (opts.outDir) await mkdir(join(opts.outDir, 'nix', 'store'), { recursive: true });
     for (const r of roots) {
       storePathHashPart(r);
       visit(r);

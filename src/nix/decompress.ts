@@ -1,13 +1,16 @@
 import { createRequire } from 'node:module';
 import { Duplex, PassThrough, Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip } from 'node:zlib';
-import { DecompressStream } from 'zstd-napi';
 import { FetchError } from './errors.js';
 
 // Untyped CommonJS packages, loaded with the one call each that is used.
 const require = createRequire(import.meta.url);
 const lzma = require('lzma-native') as { createDecompressor(opts?: { synchronous?: boolean }): Duplex };
 const unbzip2 = require('unbzip2-stream') as () => Duplex;
+// zstd-napi's raw binding: a streaming DCtx without the Transform machinery around it.
+const zstdBinding = require('zstd-napi/binding.js') as {
+  DCtx: new () => { decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number] };
+};
 
 /** Compression methods of narinfos; a missing Compression field means bzip2. */
 export const COMPRESSIONS = ['xz', 'zstd', 'bzip2', 'none', 'gzip', 'br'] as const;
@@ -17,20 +20,16 @@ export function isCompression(s: string): s is Compression {
   return (COMPRESSIONS as readonly string[]).includes(s);
 }
 
-function decoder(method: Compression): Duplex {
+function decoder(method: Exclude<Compression, 'zstd' | 'none'>): Duplex {
   switch (method) {
     case 'xz':
       return lzma.createDecompressor();
-    case 'zstd':
-      return new DecompressStream();
     case 'bzip2':
       return adaptClassic(unbzip2());
     case 'gzip':
       return createGunzip();
     case 'br':
       return createBrotliDecompress();
-    case 'none':
-      return new PassThrough();
   }
 }
 
@@ -56,6 +55,10 @@ export async function* decompress(method: string, input: AsyncIterable<Uint8Arra
     yield* input;
     return;
   }
+  if (method === 'zstd') {
+    yield* zstd(input);
+    return;
+  }
   const d = decoder(method);
   const src = Readable.from(input, { objectMode: false });
   let srcError: unknown;
@@ -74,4 +77,29 @@ export async function* decompress(method: string, input: AsyncIterable<Uint8Arra
     d.destroy();
   }
   if (srcError !== undefined) throw srcError;
+}
+
+const ZSTD_OUT = 256 << 10;
+
+/** zstd straight on the binding: one output buffer per step, no stream objects. */
+async function* zstd(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const dctx = new zstdBinding.DCtx();
+  let inFrame = false;
+  for await (const chunk of input) {
+    let src = chunk;
+    for (;;) {
+      const dst = Buffer.allocUnsafe(ZSTD_OUT);
+      let ret: number, produced: number, consumed: number;
+      try {
+        [ret, produced, consumed] = dctx.decompressStream(dst, src);
+      } catch (err) {
+        throw new FetchError('decompress', `zstd stream is corrupt: ${(err as Error).message}`, { cause: err });
+      }
+      if (produced > 0) yield dst.subarray(0, produced);
+      src = src.subarray(consumed);
+      inFrame = ret !== 0;
+      if (src.length === 0 && (produced < ZSTD_OUT || ret === 0)) break;
+    }
+  }
+  if (inFrame) throw new FetchError('decompress', 'zstd stream is corrupt: it ends in the middle of a frame');
 }

@@ -6,6 +6,7 @@ import { FetchError, NarError } from './errors.js';
 import { formatHashNix32, hashEquals } from './hash.js';
 import { ListingBuilder } from './nar/listing.js';
 import { NarParser } from './nar/reader.js';
+import { NarRestorer } from './restore.js';
 import { compressionOf, type NarInfo } from './narinfo.js';
 import { cachedNarPath, referencePaths, writeCacheIndex, type CachedPath } from './store-cache.js';
 import { storePathHashPart } from './store-path.js';
@@ -19,6 +20,8 @@ export interface DownloadContext {
   /** Compressed bytes received so far for this path (called per chunk). */
   onBytes?: (fileBytes: number, narBytes: number) => void;
   onRetry?: (attempt: number, err: unknown) => void;
+  /** Also unpack the NAR here while it streams (--out); renamed into place once verified. */
+  outDest?: string;
 }
 
 /**
@@ -26,6 +29,11 @@ export interface DownloadContext {
  * bytes → FileHash/FileSize → decompress → NarHash/NarSize + NAR parse (listing) → temp file.
  * Only when every check passes is the NAR renamed into the cache and indexed.
  */
+/** Create the cache's directories once, before any download. */
+export async function prepareCacheDir(cacheDir: string): Promise<void> {
+  for (const sub of ['tmp', 'nar', 'info']) await mkdir(join(cacheDir, sub), { recursive: true });
+}
+
 export async function fetchVerifiedNar(
   sub: Substituter,
   info: NarInfo,
@@ -47,10 +55,10 @@ export async function fetchVerifiedNar(
 
 async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText: string, ctx: DownloadContext): Promise<CachedPath> {
   const tmpDir = join(ctx.cacheDir, 'tmp');
-  await mkdir(tmpDir, { recursive: true });
   const tmp = join(tmpDir, `${storePathHashPart(info.storePath)}.${process.pid}.${randomBytes(6).toString('hex')}.nar`);
   const fh = await open(tmp, 'wx', 0o644);
   let closed = false;
+  const restorer = ctx.outDest ? new NarRestorer(ctx.outDest) : null;
   try {
     const fileHasher = createHash(info.fileHash?.algo ?? 'sha256');
     const narHasher = createHash('sha256');
@@ -58,6 +66,14 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
     let narBytes = 0;
     const parser = new NarParser({ maxSize: info.narSize });
     const listing = new ListingBuilder();
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    const flush = async (): Promise<void> => {
+      const bufs = pending;
+      pending = [];
+      pendingBytes = 0;
+      if (bufs.length > 0) await fh.writev(bufs);
+    };
 
     async function* counted(): AsyncGenerator<Uint8Array> {
       for await (const chunk of sub.nar(url, ctx.signal)) {
@@ -75,11 +91,21 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
         narBytes += chunk.length;
         if (narBytes > info.narSize) throw new FetchError('size-mismatch', `NAR longer than NarSize ${info.narSize}`);
         narHasher.update(chunk);
-        for (const ev of parser.push(chunk)) listing.add(ev);
-        await fh.write(chunk);
+        const events = parser.push(chunk);
+        for (const ev of events) listing.add(ev);
+        // Coalesce NAR writes into ~1 MiB writev calls; the unpacking writes run meanwhile.
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        const written = pendingBytes >= 1 << 20 ? flush() : undefined;
+        if (restorer) for (const ev of events) await restorer.apply(ev);
+        await written;
         ctx.onBytes?.(fileBytes, narBytes);
       }
-      for (const ev of parser.end()) listing.add(ev);
+      for (const ev of parser.end()) {
+        listing.add(ev);
+        await restorer?.apply(ev);
+      }
+      await flush();
     } catch (err) {
       // A body cut short shows up as a decoding or parse error: retry it as a transient one.
       const decodeError = err instanceof NarError || (err instanceof FetchError && err.code === 'decompress');
@@ -109,9 +135,8 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
     await fh.sync();
     await fh.close();
     closed = true;
-    await mkdir(join(ctx.cacheDir, 'nar'), { recursive: true });
     await rename(tmp, cachedNarPath(ctx.cacheDir, info.storePath));
-    return await writeCacheIndex(ctx.cacheDir, {
+    const cached = await writeCacheIndex(ctx.cacheDir, {
       storePath: info.storePath,
       narHash: formatHashNix32(narHash),
       narSize: narBytes,
@@ -119,9 +144,12 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
       narinfo: narinfoText,
       listing: listing.root!,
     });
+    await restorer?.commit();
+    return cached;
   } catch (err) {
     if (!closed) await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
+    await restorer?.abort();
     throw err;
   }
 }

@@ -1,6 +1,6 @@
 import { constants, createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, symlink, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FetchError } from './errors.js';
 import { NarParser, type NarEvent } from './nar/reader.js';
@@ -10,46 +10,80 @@ import { storePathBaseName } from './store-path.js';
 const CREATE = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW;
 
 /**
- * Unpack a NAR file to `dest` as `nix-store --restore` does: files 0666 and directories
+ * Unpacks NAR events to `dest` as `nix-store --restore` does: files 0666 and directories
  * 0777 less the umask, executables get +x. Every name was validated by the reader (no "/",
  * "..", duplicates), files are created O_EXCL|O_NOFOLLOW and directories without
  * `recursive`, so nothing is ever written through a symlink or outside `dest`.
- * The tree is built beside `dest` under a temporary name and renamed at the end.
+ * The tree is built beside `dest` under a temporary name; commit() renames it into place,
+ * abort() removes it.
  */
-export async function restoreNar(narPath: string, dest: string): Promise<void> {
-  const tmp = `${dest}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  let fh: FileHandle | null = null;
-  const at = (p: string): string => (p === '' ? tmp : join(tmp, p));
-  const apply = async (ev: NarEvent): Promise<void> => {
-    if (ev.type === 'directory') {
-      await mkdir(at(ev.path), 0o777);
-    } else if (ev.type === 'regular') {
-      await fh?.close();
-      fh = await open(at(ev.path), CREATE, 0o666);
-      if (ev.executable) await fh.chmod(((await fh.stat()).mode & 0o7777) | 0o111);
-    } else if (ev.type === 'contents') {
-      await fh!.write(ev.data);
-    } else {
-      await symlink(ev.target, at(ev.path));
+export class NarRestorer {
+  private readonly tmp: string;
+  private fh: FileHandle | null = null;
+
+  constructor(private readonly dest: string) {
+    this.tmp = `${dirname(dest)}/.${basename(dest)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  }
+
+  private at(p: string): string {
+    return p === '' ? this.tmp : join(this.tmp, p);
+  }
+
+  async apply(ev: NarEvent): Promise<void> {
+    if (ev.type === 'contents') {
+      await this.fh!.write(ev.data);
+      return;
     }
-  };
+    await this.closeFile();
+    if (ev.type === 'directory') {
+      await mkdir(this.at(ev.path), 0o777);
+    } else if (ev.type === 'regular') {
+      this.fh = await open(this.at(ev.path), CREATE, 0o666);
+      if (ev.executable) await this.fh.chmod(((await this.fh.stat()).mode & 0o7777) | 0o111);
+    } else {
+      await symlink(ev.target, this.at(ev.path));
+    }
+  }
+
+  private async closeFile(): Promise<void> {
+    const fh = this.fh;
+    this.fh = null;
+    await fh?.close();
+  }
+
+  async commit(): Promise<void> {
+    await this.closeFile();
+    await rename(this.tmp, this.dest);
+  }
+
+  async abort(): Promise<void> {
+    await this.closeFile().catch(() => undefined);
+    await rm(this.tmp, { recursive: true, force: true });
+  }
+}
+
+/** Unpack a NAR file to `dest` (see NarRestorer). */
+export async function restoreNar(narPath: string, dest: string): Promise<void> {
+  const r = new NarRestorer(dest);
   try {
     const parser = new NarParser();
     for await (const chunk of createReadStream(narPath, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-      for (const ev of parser.push(chunk)) await apply(ev);
+      for (const ev of parser.push(chunk)) await r.apply(ev);
     }
-    for (const ev of parser.end()) await apply(ev);
-    await (fh as FileHandle | null)?.close();
-    fh = null;
-    await rename(tmp, dest);
+    for (const ev of parser.end()) await r.apply(ev);
+    await r.commit();
   } catch (err) {
-    await (fh as FileHandle | null)?.close().catch(() => undefined);
-    await rm(tmp, { recursive: true, force: true });
+    await r.abort();
     throw err;
   }
 }
 
-async function exists(p: string): Promise<boolean> {
+/** Where a store path goes under an --out directory. */
+export function outPathFor(outDir: string, storePath: string): string {
+  return join(outDir, 'nix', 'store', storePathBaseName(storePath));
+}
+
+export async function exists(p: string): Promise<boolean> {
   try {
     await stat(p);
     return true;
@@ -67,7 +101,7 @@ export async function writeClosure(paths: Iterable<CachedPath>, outDir: string):
   await mkdir(store, { recursive: true });
   const written: string[] = [];
   for (const p of [...paths].sort((a, b) => (a.storePath < b.storePath ? -1 : 1))) {
-    const dest = join(store, storePathBaseName(p.storePath));
+    const dest = outPathFor(outDir, p.storePath);
     if (await exists(dest)) continue;
     try {
       await restoreNar(p.narPath, dest);

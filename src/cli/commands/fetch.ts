@@ -76,6 +76,7 @@ export function register(program: Command): void {
         cacheDir: resolve(flags.cacheDir ?? defaultCacheDir()),
         jobs,
         onProgress: bar,
+        outDir: flags.out ? resolve(flags.out) : undefined,
       }).finally(() => bar?.done());
       if (flags.out) await writeClosure(paths.values(), resolve(flags.out));
       if (flags.json) {
