@@ -6,6 +6,8 @@ import {
   encodeLzmaAlone,
   readLzmaHeader,
 } from '../../src/kernel/lzma/index.js';
+import { BinTreeMatchFinder } from '../../src/kernel/lzma/match-finder.js';
+import { ThreadedMatchFinder } from '../../src/kernel/lzma/threaded-match-finder.js';
 import { createPool } from '../../src/workers/pool.js';
 import { mipsSample, randomBytes, text } from './lzma-samples.js';
 
@@ -46,6 +48,7 @@ describe('lzma header', () => {
     [{ dictSize: 4095 }, 'dictSize'],
     [{ dictSize: 1536 * 1024 * 1024 + 1 }, 'dictSize'],
     [{ niceLen: 4 }, 'niceLen'],
+    [{ depth: 0 }, 'depth'],
     [{ lc: 1.5 }, 'lc'],
   ])('rejects %o with bad-option', (opts, name) => {
     expectCode(() => encodeLzmaAlone(new Uint8Array(1), opts), 'bad-option');
@@ -125,6 +128,47 @@ describe('lzma determinism and the worker pool', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('lzma match finder thread', () => {
+  it('reports exactly what the in-thread finder reports, position by position', () => {
+    const input = mipsSample(768 * 1024) ?? text(800_000);
+    // A 4096-int ring: wraps hundreds of times and makes the finder thread wait for room.
+    const threaded = ThreadedMatchFinder.start(input, 1 << 23, 48, 24, 4096);
+    expect(threaded).toBeDefined();
+    const local = new BinTreeMatchFinder(input, 1 << 23, 48, 24);
+    try {
+      let pairs = 0;
+      for (let p = 0; p < input.length; ) {
+        if (p % 7 === 3) {
+          // The parsers skip inside matches; the thread computes and drops those positions.
+          const k = Math.min(5, input.length - p);
+          threaded!.skip(k);
+          local.skip(k);
+          p += k;
+          continue;
+        }
+        const a = threaded!.find();
+        const b = local.find();
+        expect(a).toBe(b);
+        for (let i = 0; i < 2 * a; i++) if (threaded!.matches[i] !== local.matches[i]) expect.fail(`pair ${i} differs at ${p}`);
+        pairs += a;
+        p++;
+      }
+      expect(threaded!.pos).toBe(input.length);
+      expect(pairs).toBeGreaterThan(input.length / 4); // it did find matches
+    } finally {
+      threaded?.close();
+    }
+  });
+
+  it.each(['normal', 'fast'] as const)('gives the same bytes with and without the thread (%s)', (mode) => {
+    const input = mipsSample(256 * 1024) ?? text(300_000);
+    const a = encodeLzmaAlone(input, { mode, matchFinderThread: true });
+    const b = encodeLzmaAlone(input, { mode, matchFinderThread: false });
+    expect(a).toEqual(b);
+    expect(decodeLzmaAlone(a)).toEqual(input);
   });
 });
 

@@ -3,11 +3,11 @@
  * match and the four rep distances, preferring a rep when it is nearly as long (it is far
  * cheaper to code). No lookahead.
  */
-import type { BinTreeMatchFinder } from './match-finder.js';
+import type { MatchSource } from './match-finder.js';
 import { MATCH_LEN_MAX } from './model.js';
 import type { SymbolEncoder } from './symbols.js';
 
-export function parseGreedy(enc: SymbolEncoder, mf: BinTreeMatchFinder, niceLen: number): void {
+export function parseGreedy(enc: SymbolEncoder, mf: MatchSource, niceLen: number): void {
   const data = enc.data;
   const n = data.length;
   const reps = enc.reps;

@@ -6,10 +6,11 @@
 import { LzmaError } from './errors.js';
 import { DEFAULT_PROPS, HEADER_SIZE, checkProps, writeHeader, type LzmaProps } from './header.js';
 import { parseGreedy } from './greedy.js';
-import { BinTreeMatchFinder } from './match-finder.js';
+import { BinTreeMatchFinder, type MatchSource } from './match-finder.js';
 import { MATCH_LEN_MAX } from './model.js';
 import { OptimalParser } from './optimal.js';
 import { SymbolEncoder } from './symbols.js';
+import { ThreadedMatchFinder, matchWorkerAvailable } from './threaded-match-finder.js';
 
 export { LzmaError, type LzmaErrorCode } from './errors.js';
 export { readHeader as readLzmaHeader, propsByte, DEFAULT_PROPS, type LzmaHeader, type LzmaProps } from './header.js';
@@ -24,6 +25,14 @@ export interface LzmaEncodeOptions {
   niceLen?: number;
   /** 'normal' (default): price-based parsing; 'fast': greedy. */
   mode?: 'fast' | 'normal';
+  /** Binary-tree search depth (nodes visited per position); default niceLen/2 (8 in fast mode). */
+  depth?: number;
+  /**
+   * Run the match finder in a worker thread ahead of the parser (same output bytes).
+   * Default off: on the shared 2-core machines measured so far it cost more than it gained
+   * (bench/RESULTS.md).
+   */
+  matchFinderThread?: boolean;
 }
 
 interface Resolved extends LzmaProps {
@@ -39,7 +48,7 @@ function resolve(opts: LzmaEncodeOptions): Resolved {
     lp: opts.lp ?? DEFAULT_PROPS.lp,
     pb: opts.pb ?? DEFAULT_PROPS.pb,
     dictSize: opts.dictSize ?? DEFAULT_PROPS.dictSize,
-    niceLen: opts.niceLen ?? (mode === 'fast' ? 32 : 64),
+    niceLen: opts.niceLen ?? (mode === 'fast' ? 32 : 48),
     mode,
   };
   checkProps(r);
@@ -54,10 +63,18 @@ export function encodeLzmaAlone(data: Uint8Array, opts: LzmaEncodeOptions = {}):
   const o = resolve(opts);
   const header = writeHeader(o, data.length);
   const enc = new SymbolEncoder(data, o.lc, o.lp, o.pb);
-  const cut = o.mode === 'fast' ? 8 : 16 + (o.niceLen >>> 1);
-  const mf = new BinTreeMatchFinder(data, o.dictSize, o.niceLen, cut);
-  if (o.mode === 'fast') parseGreedy(enc, mf, o.niceLen);
-  else new OptimalParser(enc, mf, o.niceLen, o.dictSize).run();
+  const cut = opts.depth ?? (o.mode === 'fast' ? 8 : Math.max(8, o.niceLen >>> 1));
+  if (!Number.isInteger(cut) || cut < 1 || cut > 1 << 16) throw new LzmaError('bad-option', `lzma: depth must be an integer in 1..65536, got ${cut}`);
+  const threaded = opts.matchFinderThread === true && matchWorkerAvailable()
+    ? ThreadedMatchFinder.start(data, o.dictSize, o.niceLen, cut)
+    : undefined;
+  const mf: MatchSource = threaded ?? new BinTreeMatchFinder(data, o.dictSize, o.niceLen, cut);
+  try {
+    if (o.mode === 'fast') parseGreedy(enc, mf, o.niceLen);
+    else new OptimalParser(enc, mf, o.niceLen, o.dictSize).run();
+  } finally {
+    threaded?.close();
+  }
   const body = enc.finish();
   const out = new Uint8Array(HEADER_SIZE + body.length);
   out.set(header);

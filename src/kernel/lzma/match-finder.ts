@@ -9,7 +9,17 @@ import { MATCH_LEN_MAX } from './model.js';
 
 const HASH3_BITS = 16;
 
-export class BinTreeMatchFinder {
+/** What the parsers need from a match finder; positions are consumed strictly in order. */
+export interface MatchSource {
+  /** Next position to be processed. */
+  readonly pos: number;
+  /** Pairs (length, distance-1) of the last `find`, lengths strictly increasing. */
+  readonly matches: Int32Array;
+  find(): number;
+  skip(count: number): void;
+}
+
+export class BinTreeMatchFinder implements MatchSource {
   private readonly head2 = new Int32Array(1 << 16).fill(-1);
   private readonly head3 = new Int32Array(1 << HASH3_BITS).fill(-1);
   private readonly head4: Int32Array;
@@ -121,11 +131,12 @@ export class BinTreeMatchFinder {
           matches[2 * count] = len;
           matches[2 * count + 1] = delta - 1;
           count++;
-          if (len === lenLimit) {
-            son[ptr1] = son[pair]!;
-            son[ptr0] = son[pair + 1]!;
-            break;
-          }
+        }
+        // Same tree update as skip(), so find() and skip() can be mixed freely.
+        if (len === lenLimit) {
+          son[ptr1] = son[pair]!;
+          son[ptr0] = son[pair + 1]!;
+          break;
         }
       }
       if (data[cur + len]! < data[pos + len]!) {

@@ -6,7 +6,7 @@
  * farthest node reached, or when a match of `niceLen` shows up, then the cheapest path is
  * traced back and emitted. The match finder runs once at every visited position.
  */
-import type { BinTreeMatchFinder } from './match-finder.js';
+import type { MatchSource } from './match-finder.js';
 import {
   IS_MATCH,
   IS_REP,
@@ -56,7 +56,7 @@ export class OptimalParser {
 
   constructor(
     private readonly enc: SymbolEncoder,
-    private readonly mf: BinTreeMatchFinder,
+    private readonly mf: MatchSource,
     private readonly niceLen: number,
     dictSize: number,
   ) {
