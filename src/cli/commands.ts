@@ -10,4 +10,6 @@ export const commandModules: Array<() => Promise<{ register: (program: Command) 
   () => import('./commands/fetch.js'),
   () => import('./commands/build.js'),
   () => import('./commands/inspect.js'),
+  () => import('./commands/kernel.js'),
+  () => import('./commands/lzma.js'),
 ];
