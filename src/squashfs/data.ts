@@ -5,6 +5,7 @@
  * Memory stays bounded by the number of blocks in flight.
  */
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readContent } from '../rootfs/content.js';
 import { contentSize, type ContentSource } from '../rootfs/tree.js';
 import type { TaskPool } from '../workers/pool.js';
@@ -30,7 +31,7 @@ export interface FragmentEntry {
 
 async function hashContent(src: ContentSource): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of readContent(src, 1 << 20)) h.update(chunk);
+  for await (const chunk of chunksOf(src, contentSize(src), 1 << 20)) h.update(chunk);
   return h.digest('hex');
 }
 
@@ -57,6 +58,33 @@ async function findDuplicates(files: PNode[]): Promise<Map<PNode, PNode>> {
     }
   }
   return dupOf;
+}
+
+/**
+ * Contents of a file of at most one block, read synchronously: for the many small files of a
+ * rootfs the promise and thread-pool round trips of fs/promises cost more than the read.
+ */
+function readSmall(src: ContentSource, size: number): Uint8Array {
+  if (src.kind === 'bytes') return src.data;
+  const path = src.kind === 'host-file' ? src.path : src.narPath;
+  const base = src.kind === 'host-file' ? 0 : src.offset;
+  const buf = new Uint8Array(size);
+  const fd = openSync(path, 'r');
+  try {
+    for (let got = 0; got < size; ) {
+      const n = readSync(fd, buf, got, size - got, base + got);
+      if (n === 0) throw new Error(`${path}: unexpected end of file at byte ${base + got}`);
+      got += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return buf;
+}
+
+async function* chunksOf(src: ContentSource, size: number, blockSize: number): AsyncGenerator<Uint8Array> {
+  if (size <= blockSize) yield readSmall(src, size);
+  else yield* readContent(src, blockSize);
 }
 
 type BlockOut = { sparse: true } | { sparse: false; data: Uint8Array; compressed: boolean };
@@ -118,23 +146,29 @@ export async function writeData(
     while (fifo.length > maxInFlight) await drainOne();
   };
 
-  let frag: { index: number; buf: Uint8Array; size: number } | undefined;
-  const flushFragment = async () => {
-    if (!frag || frag.size === 0) return;
-    const f = frag;
-    frag = undefined;
-    fragments.push({ start: 0, sizeWord: 0 });
+  // Two open fragment blocks, as mksquashfs: one for whole small files, one for tail ends.
+  type Frag = { index: number; buf: Uint8Array; size: number };
+  const open: { small?: Frag; tail?: Frag } = {};
+  const flushFragment = async (which: 'small' | 'tail') => {
+    const f = open[which];
+    open[which] = undefined;
+    if (!f || f.size === 0) return;
     await push(compress(f.buf.subarray(0, f.size), false), (start, word) => {
       fragments[f.index] = { start, sizeWord: word };
     });
   };
-  const addFragment = async (fd: FileData, chunk: Uint8Array) => {
-    if (frag && frag.size + chunk.length > blockSize) await flushFragment();
-    frag ??= { index: fragments.length, buf: new Uint8Array(blockSize), size: 0 };
-    fd.fragment = frag.index;
-    fd.fragOffset = frag.size;
-    frag.buf.set(chunk, frag.size);
-    frag.size += chunk.length;
+  const addFragment = async (fd: FileData, chunk: Uint8Array, which: 'small' | 'tail') => {
+    const cur = open[which];
+    if (cur && cur.size + chunk.length > blockSize) await flushFragment(which);
+    if (!open[which]) {
+      open[which] = { index: fragments.length, buf: new Uint8Array(blockSize), size: 0 };
+      fragments.push({ start: 0, sizeWord: 0 });
+    }
+    const f = open[which]!;
+    fd.fragment = f.index;
+    fd.fragOffset = f.size;
+    f.buf.set(chunk, f.size);
+    f.size += chunk.length;
   };
 
   for (const p of order) {
@@ -148,10 +182,10 @@ export async function writeData(
     const fullBlocks = tailToFragment ? Math.floor(size / blockSize) : Math.ceil(size / blockSize);
     let i = 0;
     let first = true;
-    for await (const chunk of readContent(src, blockSize)) {
+    for await (const chunk of chunksOf(src, size, blockSize)) {
       // An all-zero tail is a sparse block, not a fragment (as mksquashfs).
       if (i >= fullBlocks && !isZero(chunk)) {
-        await addFragment(fd, chunk);
+        await addFragment(fd, chunk, size < blockSize ? 'small' : 'tail');
         break;
       }
       const slot = i++;
@@ -168,7 +202,8 @@ export async function writeData(
       else await push(compress(chunk, src.kind !== 'bytes'), done);
     }
   }
-  await flushFragment();
+  await flushFragment('small');
+  await flushFragment('tail');
   while (fifo.length > 0) await drainOne();
   for (const [dup, orig] of dupOf) files.set(dup, { ...files.get(orig)! });
   return { files, fragments };
