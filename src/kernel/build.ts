@@ -6,7 +6,8 @@ import type { TaskPool } from '../workers/pool.js';
 import { appendDtb, checkDtb } from './append-dtb.js';
 import { EM_MIPS, elfToRaw, readElf, type ElfFile } from './elf/index.js';
 import { encodeLzmaAlone, DEFAULT_PROPS } from './lzma/index.js';
-import { ARCH_CODES, COMP_LZMA, COMP_NONE, TYPE_KERNEL, UImageError, writeUImage } from './uimage/index.js';
+import { buildFit } from './fit.js';
+import { ARCH_CODES, COMP_LZMA, COMP_NONE, TYPE_KERNEL, writeUImage } from './uimage/index.js';
 
 export interface LzmaSettings {
   lc: number;
@@ -79,7 +80,8 @@ export async function buildKernelImage(o: KernelImageOptions): Promise<KernelIma
   const lzmaOn = (o.compression ?? 'lzma') === 'lzma';
   const payload = lzmaOn ? await compress(kernel, o.lzma ?? DEFAULT_PROPS, o.pool) : kernel;
   const common = { time: o.time, load, entry, name: o.name, arch: archOf(elf), comp: lzmaOn ? COMP_LZMA : COMP_NONE };
-  if (o.fit) throw new UImageError('uimage-bad-field', 'FIT output is not available yet (needs the FDT writer)');
-  const image = writeUImage(payload, { ...common, type: TYPE_KERNEL });
+  const image = o.fit
+    ? buildFit({ ...common, kernel: payload, dtb: o.dtb })
+    : writeUImage(payload, { ...common, type: TYPE_KERNEL });
   return { image, rawSize: kernel.length, compressedSize: payload.length, load, entry };
 }

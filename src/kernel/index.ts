@@ -6,4 +6,5 @@ export * from './elf/index.js';
 export * from './uimage/index.js';
 export { crc32 } from './crc32.js';
 export { appendDtb, checkDtb, DtbError, FDT_MAGIC, type DtbErrorCode } from './append-dtb.js';
+export { buildFit, type FitOptions } from './fit.js';
 export { buildKernelImage, archOf, type KernelImage, type KernelImageOptions, type LzmaSettings } from './build.js';

@@ -1,12 +1,14 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DtbError, appendDtb, buildKernelImage, elfToRaw, readUImage } from '../../src/kernel/index.js';
+import { DtbError, appendDtb, buildKernelImage, crc32, elfToRaw, readUImage } from '../../src/kernel/index.js';
+import { encodeLzmaAlone } from '../../src/kernel/lzma/index.js';
 import { createPool } from '../../src/workers/pool.js';
-import { nativeList } from '../../native/mkimage.js';
+import { nativeExtract, nativeList } from '../../native/mkimage.js';
 import { nativeElfToRaw, OBJCOPY } from '../../native/objcopy.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { havePeers } from '../helpers/peer.js';
@@ -80,9 +82,28 @@ describe.skipIf(!peers)('buildKernelImage against objcopy, lzma_alone, mkimage a
     expect(await nativeList(inline.image)).toContain('lzma compressed');
   });
 
+  it('FIT: mkimage -l and dumpimage -l accept it; dumpimage extracts our kernel and DTB; hashes match', async () => {
+    const r = await buildKernelImage({ vmlinux: sample, dtb, name: 'NixWRT FIT', time: TIME, fit: true });
+    expect(new DataView(r.image.buffer, r.image.byteOffset).getUint32(0)).toBe(0xd00dfeed);
+    const listing = await nativeList(r.image, 'mkimage');
+    expect(listing).toContain('FIT description: NixWRT FIT');
+    expect(listing).toContain('Image 0 (kernel-1)');
+    expect(listing).toContain('Image 1 (fdt-1)');
+    expect(listing).toContain("Default Configuration: 'config-1'");
+    expect(listing).toContain('Load Address: 0x80000400');
+    expect(await nativeList(r.image, 'dumpimage')).toContain('Configuration 0 (config-1)');
+    const kernel = await nativeExtract(r.image, 0);
+    const expected = encodeLzmaAlone(elfToRaw(sample).data);
+    expect(Buffer.from(kernel).equals(Buffer.from(expected))).toBe(true);
+    expect(Buffer.from(await nativeExtract(r.image, 1)).equals(Buffer.from(dtb))).toBe(true);
+    expect(listing).toContain(`Hash value:   ${crc32(expected).toString(16).padStart(8, '0')}`);
+    expect(listing).toContain(`Hash value:   ${createHash('sha1').update(expected).digest('hex')}`);
+    expect(listing).toContain(`Hash value:   ${createHash('sha1').update(dtb).digest('hex')}`);
+  });
+
   it('is deterministic: the same inputs give the same bytes', async () => {
-    const a = await buildKernelImage({ vmlinux: sample, dtb, name: 'd', time: TIME });
-    const b = await buildKernelImage({ vmlinux: sample, dtb, name: 'd', time: TIME });
+    const a = await buildKernelImage({ vmlinux: sample, dtb, name: 'd', time: TIME, fit: true });
+    const b = await buildKernelImage({ vmlinux: sample, dtb, name: 'd', time: TIME, fit: true });
     expect(Buffer.from(a.image).equals(Buffer.from(b.image))).toBe(true);
   });
 
@@ -110,6 +131,8 @@ describe.skipIf(!peers)('buildKernelImage against objcopy, lzma_alone, mkimage a
     expect(img.header.time).toBe(TIME);
     expect(img.data[0]).toBe(0x5d); // lc3 lp0 pb2
     expect(new DataView(img.data.buffer, img.data.byteOffset).getUint32(1, true)).toBe(1 << 20);
+    await run(process.execPath, [cli, 'kernel', elf, '-o', join(dir, 'k.itb'), '--dtb', join(dir, 'board.dtb'), '--fit'], { env });
+    expect(await nativeList(new Uint8Array(readFileSync(join(dir, 'k.itb'))))).toContain('Image 1 (fdt-1)');
     // nixwrt lzma: lzma_alone decodes ours; we decode ours.
     await run(process.execPath, [cli, 'lzma', elf, join(dir, 'v.lzma')]);
     await run('lzma_alone', ['d', join(dir, 'v.lzma'), join(dir, 'v.out')]);
