@@ -372,9 +372,10 @@ export class OptimalParser {
       while (lenEnd < cur + newLen) price[++lenEnd] = INF;
       let offs = 0;
       while (startLen > matches[offs]!) offs += 2;
+      let d = matches[offs + 1]!;
+      let dp = this.dist.price(d, 5); // distance prices are the same for every length >= 5
       for (let l = startLen; ; l++) {
-        const d = matches[offs + 1]!;
-        const p = nmPrice + lp[lOff + l]! + this.dist.price(d, l);
+        const p = nmPrice + lp[lOff + l]! + (l < 5 ? this.dist.price(d, l) : dp);
         if (p < price[cur + l]!) this.set(cur + l, p, cur, d + 4, 0);
         if (l !== matches[offs]!) continue;
         // Match, literal, rep0.
@@ -403,6 +404,8 @@ export class OptimalParser {
         }
         offs += 2;
         if (offs === 2 * mCount) break;
+        d = matches[offs + 1]!;
+        dp = this.dist.price(d, 5);
       }
     }
     return this.backtrack(cur);
@@ -420,18 +423,19 @@ export class OptimalParser {
     if (kind === 0) {
       from = prev;
       s = this.state[from]!;
-      reps.copyWithin(r, from << 2, (from << 2) + 4);
     } else if (kind === 1) {
       from = prev - 1;
       s = nextAfterLiteral(this.state[from]!);
-      reps.copyWithin(r, from << 2, (from << 2) + 4);
     } else {
       from = this.posPrev2[cur]!;
       s = this.state[from]!;
-      reps.copyWithin(r, from << 2, (from << 2) + 4);
-      s = applyStep(reps, r, s, this.back2[cur]!, 2);
-      s = nextAfterLiteral(s);
     }
+    const f = from << 2;
+    reps[r] = reps[f]!;
+    reps[r + 1] = reps[f + 1]!;
+    reps[r + 2] = reps[f + 2]!;
+    reps[r + 3] = reps[f + 3]!;
+    if (kind === 2) s = nextAfterLiteral(applyStep(reps, r, s, this.back2[cur]!, 2));
     s = applyStep(reps, r, s, back, cur - prev);
     this.state[cur] = s;
     return s;
