@@ -54,6 +54,32 @@ describe('squashfs writer determinism', () => {
     });
   }
 
+  it('uses a block cache seam: a warm cache gives the cold bytes without compressing', async () => {
+    const store = new Map<string, { data: Uint8Array; compressed: boolean }>();
+    let hits = 0;
+    const blockCache = {
+      get: (k: string) => {
+        const v = store.get(k);
+        if (v) hits++;
+        return v;
+      },
+      put: (k: string, v: { data: Uint8Array; compressed: boolean }) => void store.set(k, { data: v.data.slice(), compressed: v.compressed }),
+    };
+    const opts: SquashfsOptions = { comp: 'xz', blockSize: 4096, mkfsTime: 1 };
+    const plain = await writeSquashfsToBuffer(tree(), opts);
+    const cold = await writeSquashfsToBuffer(tree(), { ...opts, blockCache });
+    expect(store.size).toBeGreaterThan(10);
+    expect(hits).toBe(0);
+    const warm = await writeSquashfsToBuffer(tree(), { ...opts, blockCache });
+    expect(hits).toBe(store.size);
+    expect(hash(cold)).toBe(hash(plain));
+    expect(hash(warm)).toBe(hash(plain));
+    // Keys carry the compressor settings and block size: other settings miss.
+    hits = 0;
+    await writeSquashfsToBuffer(tree(), { ...opts, comp: 'gzip', blockCache });
+    expect(hits).toBe(0);
+  });
+
   it('pins the superblock size and layout of an empty image', async () => {
     const img = await writeSquashfsToBuffer({ ...meta, type: 'dir', children: new Map() }, { comp: 'none', mkfsTime: 7 });
     expect(img.length).toBe(4096);
