@@ -3,6 +3,7 @@
  * (props, dictionary size, the real uncompressed size) and range-coded LZMA data with no
  * end marker. The encoder and decoder here are our own; see docs/lzma.md.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { LzmaError } from './errors.js';
 import { DEFAULT_PROPS, HEADER_SIZE, checkProps, writeHeader, type LzmaProps } from './header.js';
 import { parseGreedy } from './greedy.js';
@@ -28,11 +29,12 @@ export interface LzmaEncodeOptions {
   /** Binary-tree search depth (nodes visited per position); default niceLen/2 (8 in fast mode). */
   depth?: number;
   /**
-   * Run the match finder in a worker thread ahead of the parser (same output bytes).
-   * Default off: on the shared 2-core machines measured so far it cost more than it gained
-   * (bench/RESULTS.md).
+   * Run the match finder in a worker thread ahead of the parser; the output bytes are the
+   * same either way. 'auto' (default): for inputs of 1 MiB or more when a core is idle
+   * (1-minute load average below cores - 0.5); on a saturated machine the thread only adds
+   * overhead (bench/RESULTS.md).
    */
-  matchFinderThread?: boolean;
+  matchFinderThread?: boolean | 'auto';
 }
 
 interface Resolved extends LzmaProps {
@@ -58,6 +60,12 @@ function resolve(opts: LzmaEncodeOptions): Resolved {
   return r;
 }
 
+function wantThread(setting: boolean | 'auto', length: number): boolean {
+  if (setting !== 'auto') return setting;
+  const cores = availableParallelism();
+  return length >= 1 << 20 && cores > 1 && loadavg()[0]! < cores - 0.5;
+}
+
 /** Compresses `data` into a .lzma stream: real size in the header, no end marker. Pure and deterministic. */
 export function encodeLzmaAlone(data: Uint8Array, opts: LzmaEncodeOptions = {}): Uint8Array {
   const o = resolve(opts);
@@ -65,7 +73,7 @@ export function encodeLzmaAlone(data: Uint8Array, opts: LzmaEncodeOptions = {}):
   const enc = new SymbolEncoder(data, o.lc, o.lp, o.pb);
   const cut = opts.depth ?? (o.mode === 'fast' ? 8 : Math.max(8, o.niceLen >>> 1));
   if (!Number.isInteger(cut) || cut < 1 || cut > 1 << 16) throw new LzmaError('bad-option', `lzma: depth must be an integer in 1..65536, got ${cut}`);
-  const threaded = opts.matchFinderThread === true && matchWorkerAvailable()
+  const threaded = wantThread(opts.matchFinderThread ?? 'auto', data.length) && matchWorkerAvailable()
     ? ThreadedMatchFinder.start(data, o.dictSize, o.niceLen, cut)
     : undefined;
   const mf: MatchSource = threaded ?? new BinTreeMatchFinder(data, o.dictSize, o.niceLen, cut);
