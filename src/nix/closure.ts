@@ -1,4 +1,5 @@
 import { FetchError, NixFormatError } from './errors.js';
+import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fetchVerifiedNar, prepareCacheDir } from './fetch.js';
@@ -61,6 +62,7 @@ export async function fetchClosure(roots: string[], opts: FetchOptions): Promise
   const onOuterAbort = (): void => ctl.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const signal = ctl.signal;
+  setMaxListeners(0, signal); // one listener per request in flight (up to `jobs` per kind)
   const progress = opts.onProgress ?? (() => undefined);
   const subs = new SubstituterSet(opts.substituters, { maxSockets: jobs, idleTimeoutMs: opts.idleTimeoutMs }, retry, signal, progress);
 

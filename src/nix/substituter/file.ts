@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FetchError } from '../errors.js';
 import { parseCacheInfo, type CacheInfo, type Substituter } from './types.js';
@@ -44,12 +43,26 @@ export class FileSubstituter implements Substituter {
 
   async *nar(absUrl: string, signal?: AbortSignal): AsyncIterable<Uint8Array> {
     const path = fileURLToPath(absUrl);
-    const s = createReadStream(path, { highWaterMark: 1 << 20, signal });
+    let fh;
     try {
-      for await (const chunk of s as AsyncIterable<Buffer>) yield chunk;
+      fh = await open(path, 'r');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new FetchError(code === 'ENOENT' ? 'not-found' : 'io', `${absUrl}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      // Plain reads into right-sized buffers: a ReadStream copies every short read again.
+      const size = (await fh.stat()).size;
+      for (let pos = 0; pos < size; ) {
+        signal?.throwIfAborted();
+        const buf = Buffer.allocUnsafe(Math.min(1 << 20, size - pos));
+        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+        if (bytesRead === 0) break;
+        pos += bytesRead;
+        yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+      }
+    } finally {
+      await fh.close();
     }
   }
 

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// bench/nix: `nixwrt fetch --out` against `nix copy --from http://127.0.0.1:PORT --to local?root=DIR`
+// on the same synthetic cache (about 100 store paths / 100 MB, half random, half text) made by
+// real Nix, served by python3's http.server on loopback; xz and zstd caches; fresh caches for
+// both tools on every run. Also decode throughput of our xz/zstd paths and the CLI start-up.
+// Prints a Markdown section for bench/RESULTS.md.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decompress } from '../../dist/src/nix/decompress.js';
+import { fetchClosure } from '../../dist/src/nix/store-cache.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..');
+const RUNS = Number(process.env.NIXWRT_BENCH_RUNS ?? 3);
+const N = Number(process.env.NIXWRT_BENCH_PATHS ?? 100);
+// No default substituters: nix-build must not try to reach the network.
+const env = { ...process.env, NIX_CONFIG: 'experimental-features = nix-command\nbuild-users-group =\nsandbox = false\nsubstituters =' };
+const log = (s) => process.stderr.write(`bench/nix: ${s}\n`);
+const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { env, maxBuffer: 1 << 26, stdio: ['pipe', 'pipe', 'ignore'], ...opts }).toString().trim();
+
+for (const tool of ['nix', 'nix-build', 'python3', '/usr/bin/time']) {
+  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+    console.log(`## nix fetch\n\nskipped: ${tool} not installed`);
+    process.exit(0);
+  }
+}
+
+// 1. The synthetic closure (built once; later runs find it in /nix/store) and its caches,
+//    kept under the temp dir by root store path so a rerun skips the slow xz compression.
+log(`building ${N} store paths with nix-build`);
+const root = sh('nix-build', [join(here, 'gen.nix'), '--no-out-link', '--max-jobs', '2', '--arg', 'n', String(N), '--argstr', 'salt', 'v1']);
+const work = join(tmpdir(), 'nixwrt-bench-nix', root.slice('/nix/store/'.length, '/nix/store/'.length + 32));
+mkdirSync(work, { recursive: true });
+const secret = join(work, 'secret');
+if (!existsSync(secret)) writeFileSync(secret, sh('nix', ['key', 'generate-secret', '--key-name', 'nixwrt-bench-1']));
+const publicKey = sh('nix', ['key', 'convert-secret-to-public'], { input: readFileSync(secret) });
+sh('nix', ['store', 'sign', '-k', secret, '-r', root]);
+const closure = sh('nix-store', ['-qR', root]).split('\n');
+for (const comp of ['xz', 'zstd']) {
+  if (existsSync(join(work, comp, 'nix-cache-info'))) continue;
+  log(`nix copy to a ${comp} cache (first run only)`);
+  const t = Date.now();
+  sh('nix', ['copy', '--to', `file://${join(work, comp)}?compression=${comp}&parallel-compression=true`, root]);
+  log(`  ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+const narSize = 0;
+const sizes = {};
+for (const comp of ['xz', 'zstd']) {
+  const files = readdirSync(join(work, comp, 'nar'));
+  sizes[comp] = files.reduce((n, f) => n + lstatSync(join(work, comp, 'nar', f)).size, 0);
+}
+const totalNar = closure
+  .map((p) => readFileSync(join(work, 'xz', `${p.slice(11, 43)}.narinfo`), 'utf8').match(/^NarSize: (\d+)$/m)[1])
+  .reduce((a, b) => a + Number(b), 0) + narSize;
+
+// 2. A loopback HTTP server in its own process, the same for both tools.
+const port = 20000 + Math.floor(Math.random() * 20000);
+const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', work], { stdio: 'ignore' });
+process.on('exit', () => server.kill());
+for (let i = 0; i < 50; i++) {
+  try {
+    await fetch(`http://127.0.0.1:${port}/xz/nix-cache-info`);
+    break;
+  } catch {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Wall and CPU (user + system, all threads and children) seconds of a child process. */
+function timed(cmd, args, extraEnv = {}) {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', cmd, ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const err = r.stderr.toString();
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${err}`);
+  const [wall, user, sys] = err.match(/^TIME (\S+) (\S+) (\S+)$/m).slice(1).map(Number);
+  return { wall, cpu: user + sys };
+}
+
+/** Modes, link targets and contents of a store tree, as one digest. */
+function treeDigest(dir) {
+  const h = createHash('sha256');
+  const walk = (p, rel) => {
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) h.update(`L ${rel} ${readlinkSync(p)}\n`);
+    else if (st.isFile()) h.update(`F ${rel} ${st.mode & 0o111 ? 'x' : '-'} `).update(readFileSync(p)).update('\n');
+    else {
+      h.update(`D ${rel}\n`);
+      for (const n of readdirSync(p).sort()) if (!(rel === '' && n === '.links')) walk(join(p, n), `${rel}/${n}`);
+    }
+  };
+  walk(dir, '');
+  return h.digest('hex');
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const scratch = join(work, 'scratch');
+const results = {};
+for (const comp of ['xz', 'zstd']) {
+  const url = `http://127.0.0.1:${port}/${comp}`;
+  const nixT = [];
+  const oursT = [];
+  let same = true;
+  for (let run = 0; run < RUNS; run++) {
+    rmSync(scratch, { recursive: true, force: true });
+    mkdirSync(scratch, { recursive: true });
+    // Fresh XDG_CACHE_HOME: Nix would otherwise answer narinfo lookups from its disk cache.
+    nixT.push(timed('nix', ['copy', '--from', url, '--to', `local?root=${join(scratch, 'nix-root')}`, '--option', 'trusted-public-keys', publicKey, root], { XDG_CACHE_HOME: join(scratch, 'xdg') }));
+    oursT.push(timed(process.execPath, [join(repo, 'bin', 'nixwrt.js'), 'fetch', root, '--substituter', url, '--trusted-public-key', publicKey, '--cache-dir', join(scratch, 'cache'), '--out', join(scratch, 'out')]));
+    if (run === 0) same = treeDigest(join(scratch, 'nix-root', 'nix', 'store')) === treeDigest(join(scratch, 'out', 'nix', 'store'));
+  }
+  const w = (xs) => median(xs.map((x) => x.wall));
+  const c = (xs) => median(xs.map((x) => x.cpu));
+  results[comp] = { nix: w(nixT), ours: w(oursT), nixCpu: c(nixT), oursCpu: c(oursT), same };
+  log(`${comp}: nix ${nixT.map((x) => x.wall.toFixed(2)).join(' ')} s; ours ${oursT.map((x) => x.wall.toFixed(2)).join(' ')} s`);
+}
+
+// 3. Decode throughput in this process (NAR bytes out per second of wall time).
+const throughput = {};
+for (const comp of ['xz', 'zstd']) {
+  const dir = join(work, comp, 'nar');
+  const files = readdirSync(dir).map((f) => readFileSync(join(dir, f)));
+  const t = process.hrtime.bigint();
+  let out = 0;
+  for (const f of files) {
+    for await (const c of decompress(comp, [f])) out += c.length;
+  }
+  const s = Number(process.hrtime.bigint() - t) / 1e9;
+  // The whole verified pipeline (decompress + SHA-256 + NAR parse + cache write), file://.
+  rmSync(scratch, { recursive: true, force: true });
+  const t2 = process.hrtime.bigint();
+  await fetchClosure([root], { substituters: [`file://${join(work, comp)}`], trustedPublicKeys: [publicKey], cacheDir: join(scratch, 'c') });
+  const s2 = Number(process.hrtime.bigint() - t2) / 1e9;
+  throughput[comp] = { decode: out / s / 1e6, pipeline: out / s2 / 1e6 };
+}
+const startups = [0, 1, 2].map(() => timed(process.execPath, [join(repo, 'bin', 'nixwrt.js'), '--version']));
+const startup = { wall: median(startups.map((x) => x.wall)), cpu: median(startups.map((x) => x.cpu)) };
+server.kill();
+rmSync(scratch, { recursive: true, force: true });
+
+const mb = (n) => (n / 1e6).toFixed(1);
+const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+console.log(`## nix fetch (bench/nix)
+
+Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${sh('nix', ['--version'])}; load average at the end ${load}.
+Command: \`npm run bench -- nix\` (${RUNS} runs each, median; fresh caches every run).
+Cache: ${closure.length} store paths, ${mb(totalNar)} MB of NARs (half random, half text); xz files ${mb(sizes.xz)} MB, zstd files ${mb(sizes.zstd)} MB; python3 http.server on 127.0.0.1.
+
+| cache | nix copy --to local?root: wall s (CPU s) | nixwrt fetch --out: wall s (CPU s) | wall ratio ours/nix | CPU ratio | same tree |
+|---|---|---|---|---|---|
+${['xz', 'zstd'].map((c) => { const r = results[c]; return `| ${c} | ${r.nix.toFixed(2)} (${r.nixCpu.toFixed(2)}) | ${r.ours.toFixed(2)} (${r.oursCpu.toFixed(2)}) | ${(r.ours / r.nix).toFixed(2)} | ${(r.oursCpu / r.nixCpu).toFixed(2)} | ${r.same ? 'yes' : 'NO'} |`; }).join('\n')}
+
+In-process throughput (NAR MB/s of wall time): xz decode ${throughput.xz.decode.toFixed(0)}, zstd decode ${throughput.zstd.decode.toFixed(0)}; whole verified pipeline from file:// (decode + SHA-256 + NAR parse + cache write, 25 in flight): xz ${throughput.xz.pipeline.toFixed(0)}, zstd ${throughput.zstd.pipeline.toFixed(0)}.
+CLI start-up alone (\`nixwrt --version\`, loads every command module): ${startup.wall.toFixed(2)} s wall, ${startup.cpu.toFixed(2)} s CPU.
+`);
