@@ -111,6 +111,51 @@ describe.each(['normal', 'fast'] as const)('lzma round trip (%s)', (mode) => {
   });
 });
 
+describe('lzma seeded fuzz', () => {
+  // Inputs built from literals, copies at recent (rep) and random distances, long runs and
+  // flipped bits, encoded with random lc/lp/pb, niceLen, depth, mode and small dictionaries.
+  it('round-trips 80 random streams and options', async () => {
+    let x = 12345;
+    const rnd = (n: number): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) % n;
+    };
+    for (let t = 0; t < 80; t++) {
+      const n = 1 + rnd(t % 20 === 0 ? 100_000 : 5000);
+      const data = new Uint8Array(n);
+      const alpha = 1 + rnd(255);
+      const reps = [1, 2, 3, 4];
+      for (let i = 0; i < n; ) {
+        const k = rnd(10);
+        if (k < 4 || i < 2) {
+          data[i++] = rnd(alpha);
+          continue;
+        }
+        const d = Math.min(i, k < 7 ? reps[rnd(4)]! : 1 + rnd(Math.min(i, k === 9 ? 70_000 : 300)));
+        reps.unshift(d);
+        reps.length = 4;
+        for (let len = 2 + rnd(k === 8 ? 400 : 20); len > 0 && i < n; len--, i++) data[i] = data[i - d]! ^ (rnd(50) === 0 ? 1 : 0);
+      }
+      const opts = {
+        lc: rnd(9),
+        lp: rnd(5),
+        pb: rnd(5),
+        niceLen: 5 + rnd(269),
+        depth: 1 + rnd(64),
+        mode: rnd(3) ? ('normal' as const) : ('fast' as const),
+        dictSize: rnd(2) ? 4096 + rnd(100_000) : 1 << 23,
+      };
+      const r = decodeLzmaAloneDetailed(encodeLzmaAlone(data, opts));
+      if (!Buffer.from(r.data).equals(Buffer.from(data)) || r.endMarker || !r.cleanEnd) {
+        expect.fail(`case ${t}: ${JSON.stringify(opts)}, ${n} bytes`);
+      }
+      await new Promise((res) => setImmediate(res));
+    }
+  });
+});
+
 describe('lzma determinism and the worker pool', () => {
   const input = new Uint8Array([...text(60_000), ...(mipsSample(200_000) ?? randomBytes(50_000))]);
   const once = encodeLzmaAlone(input);
