@@ -73,6 +73,8 @@ export function buildSamples(): Sample[] {
   for (const fl of flavours) {
     const obj = join(dir, `${fl.tag}.o`);
     execFileSync(AS, [...fl.as, '-o', obj, src]);
+    // A relocatable object: no program headers, every section at address 0 (they overlap).
+    out.push({ name: `${fl.tag} relocatable`, bytes: new Uint8Array(readFileSync(obj)) });
     for (const [name, script] of Object.entries(SCRIPTS)) {
       const lds = join(dir, `${name}.ld`);
       writeFileSync(lds, script);

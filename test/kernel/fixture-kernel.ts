@@ -1,7 +1,7 @@
 /**
- * The fixture kernels (kernel-malta, kernel-mt7628 in fixtures/lock.json): their vmlinux,
- * unpacked from the fixture binary cache with real Nix (`xz -dc NAR | nix-store --restore`).
- * Undefined when the lock does not list the kernel (KERNELS=0 fixture builds).
+ * Files of fixture store paths (the kernels kernel-malta, kernel-mt7628; busybox), unpacked
+ * from the fixture binary cache with real Nix (`xz -dc NAR | nix-store --restore`).
+ * Undefined when the lock does not list the path (kernels: KERNELS=0 fixture builds).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -10,6 +10,11 @@ import { basename, join } from 'node:path';
 import { packageRoot } from '../../src/util/package-root.js';
 
 export function fixtureKernelPath(name: 'kernel-malta' | 'kernel-mt7628'): string | undefined {
+  return fixtureFile(name, 'vmlinux');
+}
+
+/** A file of a fixture store path, restored from the fixture cache; undefined if not locked. */
+export function fixtureFile(name: string, rel: string): string | undefined {
   const fx = join(packageRoot(), 'fixtures');
   const lockFile = join(fx, 'lock.json');
   if (!existsSync(lockFile)) return undefined;
@@ -29,5 +34,5 @@ export function fixtureKernelPath(name: 'kernel-malta' | 'kernel-mt7628'): strin
         : readFileSync(narFile);
   const dest = join(mkdtempSync(join(tmpdir(), 'nixwrt-fixture-kernel-')), 'out');
   execFileSync('nix-store', ['--restore', dest], { input: nar, maxBuffer: 1 << 20 });
-  return join(dest, 'vmlinux');
+  return join(dest, rel);
 }

@@ -8,7 +8,7 @@ import { buildKernelImage, elfToRaw, readElf, readUImage } from '../../src/kerne
 import { nativeElfToRaw, OBJCOPY } from '../../native/objcopy.js';
 import { nativeList } from '../../native/mkimage.js';
 import { havePeers } from '../helpers/peer.js';
-import { fixtureKernelPath } from './fixture-kernel.js';
+import { fixtureFile, fixtureKernelPath } from './fixture-kernel.js';
 
 const run = promisify(execFile);
 const peers = havePeers(OBJCOPY, 'lzma_alone', 'mkimage', 'nix-store', 'xz');
@@ -44,3 +44,16 @@ for (const name of ['kernel-malta', 'kernel-mt7628'] as const) {
     });
   });
 }
+
+// A real static glibc executable (TLS, .got, init arrays, .MIPS.abiflags): another layout.
+describe.skipIf(!peers)('fixture busybox (static MIPS32r2 ELF from Debian)', () => {
+  it('elfToRaw is byte-identical to objcopy', async () => {
+    const path = fixtureFile('busybox', 'bin/busybox');
+    expect(path).toBeDefined();
+    const elf = new Uint8Array(readFileSync(path!));
+    const ours = elfToRaw(elf);
+    const theirs = await nativeElfToRaw(elf);
+    expect(ours.data.length).toBeGreaterThan(1_000_000);
+    expect(Buffer.from(ours.data).equals(Buffer.from(theirs))).toBe(true);
+  });
+});
