@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option, InvalidArgumentError } from 'commander';
 import { applyPseudo, clampTimes, treeFromHostDir, writeSquashfs, XZ_BCJ, type XzBcj } from '../../squashfs/index.js';
+import { createPool, defaultThreads } from '../../workers/pool.js';
 
 function int(v: string): number {
   const n = Number(v);
@@ -32,27 +33,33 @@ export function register(program: Command): void {
     .option('--xz-bcj <list>', `xz BCJ filters to try, comma-separated (${XZ_BCJ.join(',')})`)
     .option('--level <n>', 'compression level (gzip 1-9, zstd 1-22)', int)
     .option('--pseudo-file <file>', 'pseudo definitions (mksquashfs -pf subset: d m b c s i)')
-    .option('--jobs <n>', 'compression worker threads (0 = main thread)', int)
+    .option('--jobs <n>', 'compression worker threads (0 = main thread; default: one per CPU)', int)
     .action(async (source: string, image: string, o: Record<string, unknown>) => {
       const epoch = process.env.SOURCE_DATE_EPOCH ? int(process.env.SOURCE_DATE_EPOCH) : undefined;
       const mkfsTime = (o.mkfsTime as number | undefined) ?? epoch ?? Math.floor(Date.now() / 1000);
-      const root = await treeFromHostDir(source);
-      if (o.pseudoFile) applyPseudo(root, await readFile(o.pseudoFile as string, 'utf8'), { mtime: mkfsTime, file: o.pseudoFile as string });
-      if (epoch !== undefined && o.allTime === undefined) clampTimes(root, epoch);
-      const { size: bytes } = await writeSquashfs(root, image, {
-        comp: o.comp as 'xz' | 'gzip' | 'zstd' | 'none',
-        blockSize: o.blockSize as number,
-        mkfsTime,
-        allTime: o.allTime as number | undefined,
-        allRoot: Boolean(o.allRoot),
-        fragments: o.fragments as boolean,
-        alwaysFragments: Boolean(o.alwaysFragments),
-        dedup: o.dedup as boolean,
-        xzDictSize: o.xzDictSize as number | undefined,
-        xzBcj: o.xzBcj ? ((o.xzBcj as string).split(',').filter(Boolean) as XzBcj[]) : undefined,
-        level: o.level as number | undefined,
-        jobs: (o.jobs as number | undefined) ?? undefined,
-      });
-      process.stdout.write(`${image}: ${bytes} bytes\n`);
+      // Start the workers first: their start-up overlaps the scan of the source.
+      const pool = createPool({ threads: (o.jobs as number | undefined) ?? defaultThreads() });
+      try {
+        const root = await treeFromHostDir(source);
+        if (o.pseudoFile) applyPseudo(root, await readFile(o.pseudoFile as string, 'utf8'), { mtime: mkfsTime, file: o.pseudoFile as string });
+        if (epoch !== undefined && o.allTime === undefined) clampTimes(root, epoch);
+        const { size: bytes } = await writeSquashfs(root, image, {
+          comp: o.comp as 'xz' | 'gzip' | 'zstd' | 'none',
+          blockSize: o.blockSize as number,
+          mkfsTime,
+          allTime: o.allTime as number | undefined,
+          allRoot: Boolean(o.allRoot),
+          fragments: o.fragments as boolean,
+          alwaysFragments: Boolean(o.alwaysFragments),
+          dedup: o.dedup as boolean,
+          xzDictSize: o.xzDictSize as number | undefined,
+          xzBcj: o.xzBcj ? ((o.xzBcj as string).split(',').filter(Boolean) as XzBcj[]) : undefined,
+          level: o.level as number | undefined,
+          pool,
+        });
+        process.stdout.write(`${image}: ${bytes} bytes\n`);
+      } finally {
+        await pool.close();
+      }
     });
 }
