@@ -4,7 +4,7 @@
  * accept the result and the payload must decompress to `objcopy -O binary` + the DTB.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,22 +12,17 @@ import { getDevice } from '../../src/image/devices.js';
 import { compileDeviceTree, kernelUImage, rawKernel } from '../../src/image/kernel-stage.js';
 import { createPool } from '../../src/workers/pool.js';
 import { havePeers } from '../helpers/peer.js';
+import { tinyKernel } from '../helpers/tiny-kernel.js';
 import { LINUX_TAR, linuxDtsTree } from './linux-dts.js';
 
 
 describe.skipIf(!havePeers('mipsel-linux-gnu-as', 'mipsel-linux-gnu-ld', 'mipsel-linux-gnu-objcopy', 'dumpimage', 'xz'))('kernel stage', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nixwrt-kstage-'));
-  writeFileSync(join(dir, 'k.s'), '.text\n.globl _start\n_start:\n nop\n j _start\n nop\n.data\n.word 0x12345678\n.fill 4000,1,7\n');
-  execFileSync('mipsel-linux-gnu-as', ['-o', join(dir, 'k.o'), join(dir, 'k.s')]);
-  writeFileSync(join(dir, 'k.ld'), 'SECTIONS { . = 0x80000000; .text : { *(.text) } .data : { *(.data) } /DISCARD/ : { *(.MIPS.abiflags) *(.gnu.attributes) } }\n');
-  execFileSync('mipsel-linux-gnu-ld', ['-T', join(dir, 'k.ld'), '-o', join(dir, 'vmlinux'), join(dir, 'k.o')]);
-  // As arch/mips/boot/Makefile does for vmlinux.bin.
-  execFileSync('mipsel-linux-gnu-objcopy', ['-O', 'binary', '-R', '.reginfo', '-R', '.notes', '-R', '.note', '-R', '.comment', '-R', '.mdebug', '-R', '.note.gnu.build-id', join(dir, 'vmlinux'), join(dir, 'raw')]);
-  const vmlinux = readFileSync(join(dir, 'vmlinux'));
+  const { vmlinux, raw } = tinyKernel(dir);
   const dev = getDevice('gl-mt300n-v2');
 
   it('makes the raw image objcopy makes, and refuses a kernel linked elsewhere', () => {
-    expect(Buffer.from(rawKernel(dev, vmlinux)).equals(readFileSync(join(dir, 'raw')))).toBe(true);
+    expect(Buffer.from(rawKernel(dev, vmlinux)).equals(raw)).toBe(true);
     expect(() => rawKernel(getDevice('gl-ar750'), vmlinux)).toThrow(/linked at 0x80000000 but gl-ar750 loads kernels at 0x80060000/);
   });
 
@@ -42,7 +37,7 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-as', 'mipsel-linux-gnu-ld', 'mipsel
     expect(listing).toContain('Load Address: 80000000');
     writeFileSync(join(dir, 'payload.lzma'), img.subarray(64));
     const unpacked = execFileSync('xz', ['--format=lzma', '-dc', join(dir, 'payload.lzma')]);
-    expect(unpacked.equals(Buffer.concat([readFileSync(join(dir, 'raw')), dtb]))).toBe(true);
+    expect(unpacked.equals(Buffer.concat([raw, dtb]))).toBe(true);
     const dts = execFileSync('dtc', ['-q', '-I', 'dtb', '-O', 'dts', '-'], { input: dtb }).toString();
     expect(dts).toContain('bootargs = "console=ttyS0,115200 rootfstype=squashfs";');
     expect(img[64]).toBe(0x6d); // lc1 lp2 pb2, as OpenWrt

@@ -15,6 +15,7 @@ export function register(program: Command): void {
     .option('--cache-dir <dir>', 'local store cache and artefact cache')
     .option('--jobs <n>', 'worker threads for compression and downloads', parseJobs)
     .option('--json', 'print the result (outputs, sizes, hashes, stage timings) as JSON')
+    .option('--timings', 'print the wall time of each pipeline stage')
     .action(async (config: string, o: Options) => {
       const outputs = o.output.length === 0 ? undefined : o.output.includes('all') ? 'all' : (o.output as BuildOutput[]);
       const r = await build({
@@ -33,6 +34,11 @@ export function register(program: Command): void {
       process.stdout.write(`built ${r.device} in ${r.outDir}\n`);
       for (const f of r.files) process.stdout.write(`  ${f.file.padEnd(26)} ${String(f.size).padStart(10)} bytes  sha256 ${f.sha256.slice(0, 16)}\n`);
       process.stdout.write(`  ${'manifest.json'.padEnd(26)}\n`);
+      if (o.timings) {
+        const total = r.timings.reduce((a, t) => a + t.ms, 0);
+        for (const t of r.timings) process.stdout.write(`  ${t.stage.padEnd(12)} ${(t.ms / 1000).toFixed(3).padStart(8)} s\n`);
+        process.stdout.write(`  ${'total'.padEnd(12)} ${(total / 1000).toFixed(3).padStart(8)} s\n`);
+      }
     });
 }
 
@@ -44,6 +50,7 @@ interface Options {
   cacheDir?: string;
   jobs?: number;
   json?: boolean;
+  timings?: boolean;
 }
 
 function parseOutput(v: string, acc: string[]): string[] {
