@@ -146,6 +146,22 @@ describe('ELF reader errors', () => {
       dv.setUint32(phoff + i * 32 + 12, 0x10000000, true); // 1.75 GiB below the other PT_LOAD
       expect(code(() => elfToRaw(b))).toBe('elf-absurd-size');
     });
+    it('absurd segment size: PT_LOAD past the end of the file', () => {
+      const elf = readElf(base);
+      const b = new Uint8Array(base);
+      const dv = new DataView(b.buffer);
+      const i = elf.programHeaders.findIndex((p) => p.type === 1);
+      dv.setUint32(Number(elf.header.phoff) + i * 32 + 16, 0x7ffffff0, true); // p_filesz
+      dv.setUint32(Number(elf.header.phoff) + i * 32 + 20, 0x7ffffff0, true); // p_memsz
+      expect(code(() => elfToRaw(b))).toBe('elf-truncated');
+    });
+    it('segment with more file bytes than memory bytes', () => {
+      const elf = readElf(base);
+      const b = new Uint8Array(base);
+      const i = elf.programHeaders.findIndex((p) => p.type === 1 && p.memsz > 4n);
+      new DataView(b.buffer).setUint32(Number(elf.header.phoff) + i * 32 + 20, 4, true); // p_memsz
+      expect(code(() => elfToRaw(b))).toBe('elf-bad-header');
+    });
     it('section header table cut off', () => {
       expect(code(() => readElf(base.subarray(0, base.length - 20)))).toBe('elf-truncated');
     });

@@ -7,7 +7,7 @@
 import { ElfError } from './errors.js';
 import { readElf, sectionBytes } from './reader.js';
 import { sectionLma } from './lma.js';
-import { EM_MIPS, SHF_ALLOC, SHT_GROUP, SHT_MIPS_DEBUG, SHT_NOBITS, SHT_NULL, type ElfFile } from './types.js';
+import { EM_MIPS, PT_LOAD, SHF_ALLOC, SHT_GROUP, SHT_MIPS_DEBUG, SHT_NOBITS, SHT_NULL, type ElfFile } from './types.js';
 
 /** What NixWRT and OpenWrt pass to objcopy with -R. */
 export const KERNEL_REMOVED_SECTIONS: readonly string[] = [
@@ -51,6 +51,7 @@ export function elfToRaw(input: Uint8Array | ElfFile, opts: ObjcopyOptions = {})
   if (elf.sectionHeaders.length === 0) {
     throw new ElfError('elf-no-sections', 'the ELF file has no section headers, so there is nothing to copy');
   }
+  checkLoadSegments(elf);
   const chosen: Array<{ index: number; name: string; lma: bigint; size: bigint }> = [];
   for (const sh of elf.sectionHeaders) {
     if (sh.index === 0 || sh.type === SHT_NULL || sh.type === SHT_GROUP) continue;
@@ -85,4 +86,21 @@ export function elfToRaw(input: Uint8Array | ElfFile, opts: ObjcopyOptions = {})
     sections.push({ name: s.name, index: s.index, lma: s.lma, size: Number(s.size), at });
   }
   return { data, start: low, entry: elf.header.entry, sections };
+}
+
+/**
+ * objcopy copies sections, not segments, so it would pass a corrupt PT_LOAD silently; a kernel
+ * whose loader view is broken should not reach a router, so refuse it.
+ */
+function checkLoadSegments(elf: ElfFile): void {
+  const size = BigInt(elf.bytes.length);
+  elf.programHeaders.forEach((p, i) => {
+    if (p.type !== PT_LOAD) return;
+    if (p.offset + p.filesz > size) {
+      throw new ElfError('elf-truncated', `PT_LOAD ${i} (offset ${p.offset}, ${p.filesz} bytes) reaches past the end of the ${size}-byte file`);
+    }
+    if (p.filesz > p.memsz) {
+      throw new ElfError('elf-bad-header', `PT_LOAD ${i} has more file bytes (${p.filesz}) than memory bytes (${p.memsz})`);
+    }
+  });
 }
