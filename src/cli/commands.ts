@@ -12,4 +12,5 @@ export const commandModules: Array<() => Promise<{ register: (program: Command) 
   () => import('./commands/inspect.js'),
   () => import('./commands/kernel.js'),
   () => import('./commands/lzma.js'),
+  () => import('./commands/dtc.js'),
 ];

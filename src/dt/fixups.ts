@@ -45,7 +45,7 @@ export function applyFixups(tree: DeviceTree): void {
         const target = nodeByRef(root, m.ref);
         if (!target) {
           if (tree.plugin) continue;
-          throw new DtError('undefined-label', `reference to non-existent node or label "${m.ref}" in ${n.path} property ${p.name}`, p.pos);
+          throw new DtError('undefined-label', `reference to non-existent node or label "${m.ref}" in ${n.path} property ${p.name}`, m.pos ?? p.pos);
         }
         const ph = phandleOf(target);
         new DataView(p.value.buffer, p.value.byteOffset).setUint32(m.offset, ph);
@@ -62,7 +62,7 @@ export function applyFixups(tree: DeviceTree): void {
         if (m.kind !== 'path') continue;
         const target = nodeByRef(root, m.ref);
         if (!target) {
-          throw new DtError('undefined-label', `reference to non-existent node or label "${m.ref}" in ${n.path} property ${p.name}`, p.pos);
+          throw new DtError('undefined-label', `reference to non-existent node or label "${m.ref}" in ${n.path} property ${p.name}`, m.pos ?? p.pos);
         }
         const ins = new TextEncoder().encode(target.path + '\0');
         const v = new Uint8Array(p.value.length + ins.length);

@@ -18,6 +18,8 @@ export interface Marker {
   kind: 'phandle' | 'path' | 'label';
   offset: number;
   ref: string;
+  /** where the reference was written, for error messages */
+  pos?: SrcPos;
 }
 
 export class DtProperty {

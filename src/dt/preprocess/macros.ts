@@ -18,7 +18,7 @@ export interface Macro {
 }
 
 /** Tokens produced from one source-level macro use before we call it runaway. */
-const MAX_EXPANSION_TOKENS = 2_000_000;
+const MAX_EXPANSION_TOKENS = 200_000;
 
 function hidden(hs: HideSet | null, name: string): boolean {
   for (let h = hs; h; h = h.next) if (h.name === name) return true;
@@ -47,6 +47,8 @@ export class Expander {
   /** pushed-back tokens; the next one is at the end */
   private pending: PPToken[] = [];
   private produced = 0;
+  /** the source-level token whose expansion is being counted */
+  private origin: PPToken | undefined;
   constructor(
     private macros: Map<string, Macro>,
     private source: TokenSource,
@@ -59,7 +61,7 @@ export class Expander {
     for (let i = toks.length - 1; i >= 0; i--) this.pending.push(toks[i]!);
     this.produced += toks.length;
     if (this.produced > MAX_EXPANSION_TOKENS) {
-      const t = toks[0];
+      const t = this.origin ?? toks[0];
       throw new DtError(
         'macro-recursion',
         `macro expansion produced more than ${MAX_EXPANSION_TOKENS} tokens (runaway recursive macro?)`,
@@ -70,7 +72,10 @@ export class Expander {
 
   /** Reset the runaway counter (called per top-level token by the driver). */
   resetBudget(): void {
-    if (this.pending.length === 0) this.produced = 0;
+    if (this.pending.length === 0) {
+      this.produced = 0;
+      this.origin = undefined;
+    }
   }
 
   /** The next fully macro-expanded token, or undefined at the end of the source. */
@@ -81,6 +86,7 @@ export class Expander {
       const m = this.macros.get(t.text);
       if (!m || hidden(t.hide, t.text)) return t;
       if (m.builtin) return m.builtin(t);
+      if (this.origin === undefined && t.col > 0) this.origin = t;
       if (m.params === null) {
         const body = this.subst(m, t, [], withName(t.hide, m.name));
         this.pushBack(body);
@@ -147,6 +153,7 @@ export class Expander {
     let i = 0;
     const sub = new Expander(this.macros, { next: () => queue[i++] });
     sub.produced = this.produced;
+    sub.origin = this.origin;
     const out: PPToken[] = [];
     for (let t = sub.next(); t; t = sub.next()) out.push(t);
     this.produced = sub.produced;

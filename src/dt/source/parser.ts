@@ -12,8 +12,8 @@ const U64 = 0xffffffffffffffffn;
 class ValueBuilder {
   bytes: number[] = [];
   markers: Marker[] = [];
-  mark(kind: Marker['kind'], ref: string): void {
-    this.markers.push({ kind, offset: this.bytes.length, ref });
+  mark(kind: Marker['kind'], ref: string, pos?: SrcPos): void {
+    this.markers.push({ kind, offset: this.bytes.length, ref, pos });
   }
   int(v: bigint, bits: number): void {
     for (let shift = bits - 8; shift >= 0; shift -= 8) this.bytes.push(Number((v >> BigInt(shift)) & 0xffn));
@@ -281,7 +281,7 @@ export class Parser {
         this.expectOp(']');
       } else if (this.isRef()) {
         this.advance();
-        v.mark('path', t.text);
+        v.mark('path', t.text, t.pos);
       } else if (t.kind === 'incbin') {
         this.incbin(v);
       } else {
@@ -317,7 +317,7 @@ export class Parser {
       } else if (this.isRef()) {
         this.advance();
         if (bits !== 32) this.fail('references are only allowed in arrays with 32-bit elements', t.pos, 'value-out-of-range');
-        v.mark('phandle', t.text);
+        v.mark('phandle', t.text, t.pos);
         v.int(0xffffffffn, 32);
       } else {
         const val = this.integerPrim();
