@@ -90,7 +90,7 @@ Command: \`npm run bench -- lzma\`; peer: \`lzma_alone e IN OUT -lc1 -lp2 -pb2 -
 | ratio ours (one thread)/SDK | ${(b.size / a.size).toFixed(4)}× | ${f(b.wall / a.wall)}× | ${f(b.cpu / a.cpu)}× |
 | ratio ours (thread)/SDK | ${(t.size / a.size).toFixed(4)}× | ${f(t.wall / a.wall)}× | ${f(t.cpu / a.cpu)}× |
 
-Defaults: niceLen 48, tree depth 24; the match-finder thread is used when a core is idle
+Defaults: niceLen 128, tree depth 64; the match-finder thread is used when a core is idle
 (load now ${load.split(' ')[0]} on ${cpus().length} cores). Goal: size ≤ 1.01×, wall time ≤ 1.0×. Our stream: real size in the header, no end marker
 (checked: strict decode ends on the last byte), decoded by lzma_alone in this run.
 `);

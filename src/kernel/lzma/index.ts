@@ -50,7 +50,7 @@ function resolve(opts: LzmaEncodeOptions): Resolved {
     lp: opts.lp ?? DEFAULT_PROPS.lp,
     pb: opts.pb ?? DEFAULT_PROPS.pb,
     dictSize: opts.dictSize ?? DEFAULT_PROPS.dictSize,
-    niceLen: opts.niceLen ?? (mode === 'fast' ? 32 : 48),
+    niceLen: opts.niceLen ?? (mode === 'fast' ? 32 : 128),
     mode,
   };
   checkProps(r);
