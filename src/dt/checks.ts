@@ -4,15 +4,10 @@
  * failure is thrown with the position of the offending definition.
  */
 import { DtError } from './errors.js';
-import { DeviceTree, DtNode, DtProperty } from './tree.js';
+import { DeviceTree, DtNode, DtProperty, forEachLive } from './tree.js';
 
 const NODE_CHARS = /^[a-zA-Z0-9,._+\-@]*$/;
 const PROP_CHARS = /^[a-zA-Z0-9,._+*#?\-]*$/;
-
-function forEachLive(node: DtNode, fn: (n: DtNode) => void): void {
-  fn(node);
-  for (const c of node.children) if (!c.deleted) forEachLive(c, fn);
-}
 
 export function checkTree(tree: DeviceTree): void {
   const root = tree.root;

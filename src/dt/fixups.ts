@@ -5,12 +5,7 @@
  * /omit-if-no-ref/ nodes nobody referenced.
  */
 import { DtError } from './errors.js';
-import { DeviceTree, DtNode, DtProperty, deleteNode, nodeByRef } from './tree.js';
-
-function forEachLive(node: DtNode, fn: (n: DtNode) => void): void {
-  fn(node);
-  for (const c of node.children) if (!c.deleted) forEachLive(c, fn);
-}
+import { DeviceTree, DtNode, DtProperty, deleteNode, forEachLive, nodeByRef } from './tree.js';
 
 function cell(p: DtProperty): number {
   return new DataView(p.value.buffer, p.value.byteOffset, 4).getUint32(0);

@@ -163,6 +163,12 @@ export function mergeNodes(old: DtNode, add: DtNode): DtNode {
   return old;
 }
 
+/** Pre-order over live (not deleted) nodes, as dtc's checks walk the tree. */
+export function forEachLive(node: DtNode, fn: (n: DtNode) => void): void {
+  fn(node);
+  for (const c of node.children) if (!c.deleted) forEachLive(c, fn);
+}
+
 /** dtc 1.6.1 get_node_by_path: every component must equal a full node name. */
 export function nodeByPath(root: DtNode, path: string): DtNode | undefined {
   let node = root;
