@@ -7,4 +7,5 @@ export * from './uimage/index.js';
 export { crc32 } from './crc32.js';
 export { appendDtb, checkDtb, DtbError, FDT_MAGIC, type DtbErrorCode } from './append-dtb.js';
 export { buildFit, type FitOptions } from './fit.js';
+export { readFit, describeFit, FitError, type Fit, type FitImage, type FitHash, type FitErrorCode } from './fit-reader.js';
 export { buildKernelImage, archOf, type KernelImage, type KernelImageOptions, type LzmaSettings } from './build.js';

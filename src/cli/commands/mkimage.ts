@@ -14,6 +14,8 @@ import {
   writeUImage,
 } from '../../kernel/uimage/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
+import { FDT_MAGIC } from '../../kernel/append-dtb.js';
+import { describeFit, readFit } from '../../kernel/fit-reader.js';
 
 /** An address as mkimage reads it: hexadecimal, with or without 0x. */
 export function parseHexAddress(text: string, what: string): number {
@@ -66,11 +68,13 @@ export function register(program: Command): void {
     .option('-e, --entry-point <addr>', 'entry point (hex; default: the load address)')
     .option('-n, --name <name>', 'image name (at most 32 bytes are kept)', '')
     .option('-d, --datafile <file[:file...]>', 'data file; several (colon-separated) for multi/script')
-    .option('-l, --list', 'list the header of an existing image')
+    .option('-l, --list', 'list an existing image (legacy or FIT; checks its CRCs/hashes)')
     .option('-q, --quiet', 'do not print the header after writing')
     .action(async (image: string, o: Opts) => {
       if (o.list) {
-        process.stdout.write(describeUImage(readUImage(new Uint8Array(await readFile(image)))));
+        const bytes = new Uint8Array(await readFile(image));
+        const isFit = bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0) === FDT_MAGIC;
+        process.stdout.write(isFit ? describeFit(readFit(bytes)) : describeUImage(readUImage(bytes)));
         return;
       }
       if (!o.datafile) throw new UImageError('uimage-bad-field', 'no data file given (-d FILE)');
