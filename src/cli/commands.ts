@@ -1,16 +1,22 @@
 import type { Command } from 'commander';
 
-/** Each subcommand module exports `register(program)`; add new ones to this list. */
-export const commandModules: Array<() => Promise<{ register: (program: Command) => void }>> = [
-  () => import('./commands/run.js'),
-  () => import('./commands/eval.js'),
-  () => import('./commands/mkimage.js'),
-  () => import('./commands/mksquashfs.js'),
-  () => import('./commands/unsquashfs.js'),
-  () => import('./commands/fetch.js'),
-  () => import('./commands/build.js'),
-  () => import('./commands/inspect.js'),
-  () => import('./commands/kernel.js'),
-  () => import('./commands/lzma.js'),
-  () => import('./commands/dtc.js'),
-];
+type CommandModule = { register: (program: Command) => void };
+
+/**
+ * Subcommand modules by command name; each exports `register(program)` for that command.
+ * The CLI loads only the module of the command being run (library imports cost start-up
+ * time on every build), and all of them for help or an unknown command.
+ */
+export const commandModules: Record<string, () => Promise<CommandModule>> = {
+  run: () => import('./commands/run.js'),
+  eval: () => import('./commands/eval.js'),
+  mkimage: () => import('./commands/mkimage.js'),
+  mksquashfs: () => import('./commands/mksquashfs.js'),
+  unsquashfs: () => import('./commands/unsquashfs.js'),
+  fetch: () => import('./commands/fetch.js'),
+  build: () => import('./commands/build.js'),
+  inspect: () => import('./commands/inspect.js'),
+  kernel: () => import('./commands/kernel.js'),
+  lzma: () => import('./commands/lzma.js'),
+  dtc: () => import('./commands/dtc.js'),
+};
