@@ -3,14 +3,14 @@ import { Duplex, PassThrough, Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip } from 'node:zlib';
 import { FetchError } from './errors.js';
 
-// Untyped CommonJS packages, loaded with the one call each that is used.
+// Untyped CommonJS packages, loaded on first use (start-up stays light), each with the one
+// call that is used.
 const require = createRequire(import.meta.url);
-const lzma = require('lzma-native') as { createDecompressor(opts?: { synchronous?: boolean }): Duplex };
-const unbzip2 = require('unbzip2-stream') as () => Duplex;
+const lzma = (): { createDecompressor(): Duplex } => require('lzma-native') as { createDecompressor(): Duplex };
+const unbzip2 = (): Duplex => (require('unbzip2-stream') as () => Duplex)();
 // zstd-napi's raw binding: a streaming DCtx without the Transform machinery around it.
-const zstdBinding = require('zstd-napi/binding.js') as {
-  DCtx: new () => { decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number] };
-};
+type ZstdBinding = { DCtx: new () => { decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number] } };
+const zstdBinding = (): ZstdBinding => require('zstd-napi/binding.js') as ZstdBinding;
 
 /** Compression methods of narinfos; a missing Compression field means bzip2. */
 export const COMPRESSIONS = ['xz', 'zstd', 'bzip2', 'none', 'gzip', 'br'] as const;
@@ -23,7 +23,7 @@ export function isCompression(s: string): s is Compression {
 function decoder(method: Exclude<Compression, 'zstd' | 'none'>): Duplex {
   switch (method) {
     case 'xz':
-      return lzma.createDecompressor();
+      return lzma().createDecompressor();
     case 'bzip2':
       return adaptClassic(unbzip2());
     case 'gzip':
@@ -83,7 +83,7 @@ const ZSTD_OUT = 256 << 10;
 
 /** zstd straight on the binding: one output buffer per step, no stream objects. */
 async function* zstd(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const dctx = new zstdBinding.DCtx();
+  const dctx = new (zstdBinding().DCtx)();
   let inFrame = false;
   for await (const chunk of input) {
     let src = chunk;
