@@ -6,7 +6,8 @@ import { FetchError } from './errors.js';
 // Untyped CommonJS packages, loaded on first use (start-up stays light), each with the one
 // call that is used.
 const require = createRequire(import.meta.url);
-const lzma = (): { createDecompressor(): Duplex } => require('lzma-native') as { createDecompressor(): Duplex };
+type Lzma = { createDecompressor(opts: { bufsize: number }): Duplex };
+const lzma = (): Lzma => require('lzma-native') as Lzma;
 const unbzip2 = (): Duplex => (require('unbzip2-stream') as () => Duplex)();
 // zstd-napi's raw binding: a streaming DCtx without the Transform machinery around it.
 type ZstdBinding = { DCtx: new () => { decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number] } };
@@ -23,7 +24,7 @@ export function isCompression(s: string): s is Compression {
 function decoder(method: Exclude<Compression, 'zstd' | 'none'>): Duplex {
   switch (method) {
     case 'xz':
-      return lzma().createDecompressor();
+      return lzma().createDecompressor({ bufsize: 1 << 20 });
     case 'bzip2':
       return adaptClassic(unbzip2());
     case 'gzip':
@@ -47,7 +48,8 @@ function adaptClassic(s: Duplex): Duplex {
 
 /**
  * Decompress a stream by a narinfo's Compression value. Errors from a corrupt stream are
- * FetchError('decompress'); the caller adds the store path and URL.
+ * FetchError('decompress'); the caller adds the store path and URL. A chunk may be a view of
+ * a reused buffer: use (or copy) it before asking for the next one.
  */
 export async function* decompress(method: string, input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   if (!isCompression(method)) throw new FetchError('decompress', `unsupported compression ${JSON.stringify(method)}`);
@@ -79,16 +81,20 @@ export async function* decompress(method: string, input: AsyncIterable<Uint8Arra
   if (srcError !== undefined) throw srcError;
 }
 
-const ZSTD_OUT = 256 << 10;
+const ZSTD_OUT = 4 << 20;
 
-/** zstd straight on the binding: one output buffer per step, no stream objects. */
+/**
+ * zstd straight on the binding into one reused 4 MiB buffer: a large output buffer lets zstd
+ * decode in place, and reuse avoids page-faulting a fresh buffer per step. Each chunk is a
+ * view of that buffer, valid until the consumer asks for the next one.
+ */
 async function* zstd(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const dctx = new (zstdBinding().DCtx)();
+  const dst = Buffer.allocUnsafe(ZSTD_OUT);
   let inFrame = false;
   for await (const chunk of input) {
     let src = chunk;
     for (;;) {
-      const dst = Buffer.allocUnsafe(ZSTD_OUT);
       let ret: number, produced: number, consumed: number;
       try {
         [ret, produced, consumed] = dctx.decompressStream(dst, src);

@@ -66,14 +66,6 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
     let narBytes = 0;
     const parser = new NarParser({ maxSize: info.narSize });
     const listing = new ListingBuilder();
-    let pending: Uint8Array[] = [];
-    let pendingBytes = 0;
-    const flush = async (): Promise<void> => {
-      const bufs = pending;
-      pending = [];
-      pendingBytes = 0;
-      if (bufs.length > 0) await fh.writev(bufs);
-    };
 
     async function* counted(): AsyncGenerator<Uint8Array> {
       for await (const chunk of sub.nar(url, ctx.signal)) {
@@ -93,10 +85,9 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
         narHasher.update(chunk);
         const events = parser.push(chunk);
         for (const ev of events) listing.add(ev);
-        // Coalesce NAR writes into ~1 MiB writev calls; the unpacking writes run meanwhile.
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        const written = pendingBytes >= 1 << 20 ? flush() : undefined;
+        // The chunk may be a view of the decoder's reused buffer: finish with it (cache file
+        // and --out tree, written side by side) before asking for the next one.
+        const written = fh.write(chunk);
         if (restorer) for (const ev of events) await restorer.apply(ev);
         await written;
         ctx.onBytes?.(fileBytes, narBytes);
@@ -105,7 +96,6 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
         listing.add(ev);
         await restorer?.apply(ev);
       }
-      await flush();
     } catch (err) {
       // A body cut short shows up as a decoding or parse error: retry it as a transient one.
       const decodeError = err instanceof NarError || (err instanceof FetchError && err.code === 'decompress');

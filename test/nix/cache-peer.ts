@@ -81,7 +81,8 @@ export type Fault =
   | { kind: 'truncate' } // announce the full length, send half, end the connection
   | { kind: 'slow'; gapMs: number; pieces: number }
   | { kind: 'flip' } // flip one byte in the middle of the body
-  | { kind: 'edit'; edit: (text: string) => string }; // rewrite a text body (narinfos)
+  | { kind: 'edit'; edit: (text: string) => string } // rewrite a text body (narinfos)
+  | { kind: 'redirect'; location: string };
 
 export interface FaultServer {
   url: string;
@@ -135,6 +136,9 @@ export async function startFaultServer(root: string): Promise<FaultServer> {
       }
       case 'edit':
         return send(res, Buffer.from(fault.edit(body.toString('utf8'))));
+      case 'redirect':
+        res.writeHead(302, { location: fault.location }).end();
+        return;
       case 'slow': {
         res.writeHead(200, { 'content-length': body.length });
         const step = Math.ceil(body.length / fault.pieces);

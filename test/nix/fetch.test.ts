@@ -141,6 +141,19 @@ describe.skipIf(!havePeers('nix', 'nix-build', 'nix-store', 'xz'))('fetching fro
       srv.faults.clear();
     });
 
+    it('follows redirects (a NAR redirected once, a narinfo to a relative location)', async () => {
+      srv.faults.clear();
+      const narPath = narUrlPath(nameOf('b'));
+      srv.faults.set(narPath, { fault: { kind: 'redirect', location: `${srv.url}${narPath}?mirror=1` }, times: 1 });
+      srv.faults.set(narinfoPath(root), { fault: { kind: 'redirect', location: `${narinfoPath(root)}?again` }, times: 1 });
+      srv.hits.clear();
+      const got = await fetchClosure([root], opts(srv.url, caches.xz!));
+      expect(got.size).toBe(closure.length);
+      expect(srv.hits.get(narPath)).toBe(2);
+      expect(srv.hits.get(narinfoPath(root))).toBe(2);
+      srv.faults.clear();
+    });
+
     const failures: Array<[string, (s: FaultServer) => string, string, RegExp]> = [
       ['reset mid-body (every time)', (s) => (s.faults.set(narUrlPath(nameOf('b')), { fault: { kind: 'reset' } }), nameOf('b')), 'network', /fetching .*-b from http:\/\/127\.0\.0\.1:\d+\/nar\//],
       ['truncated body (every time)', (s) => (s.faults.set(narUrlPath(nameOf('b')), { fault: { kind: 'truncate' } }), nameOf('b')), 'network', /body ended after|aborted/],

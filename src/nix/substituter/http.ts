@@ -4,6 +4,7 @@ import { FetchError } from '../errors.js';
 import { parseCacheInfo, type CacheInfo, type Substituter } from './types.js';
 
 const NOT_HERE = new Set([403, 404, 410]);
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
 const TRANSIENT_STATUS = (s: number): boolean => s === 408 || s === 429 || (s >= 500 && s <= 599);
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH']);
 const MAX_TEXT = 16 << 20;
@@ -30,11 +31,28 @@ export class HttpSubstituter implements Substituter {
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
   }
 
-  private get(url: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  /** GET with up to 5 redirects (CDNs often redirect NAR downloads), http(s) only. */
+  private async get(url: string, signal?: AbortSignal): Promise<IncomingMessage> {
+    for (let hops = 0; ; hops++) {
+      const res = await this.getOnce(url, signal);
+      const location = res.headers.location;
+      if (!REDIRECT.has(res.statusCode ?? 0) || location === undefined) return res;
+      res.resume();
+      const next = new URL(location, url);
+      if (hops >= 5 || (next.protocol !== 'http:' && next.protocol !== 'https:')) {
+        throw new FetchError('http', `${url}: too many redirects, or a redirect to ${next.protocol}`);
+      }
+      url = next.href;
+    }
+  }
+
+  private getOnce(url: string, signal?: AbortSignal): Promise<IncomingMessage> {
     const lib = url.startsWith('https:') ? https : http;
     return new Promise((resolve, reject) => {
       let response: IncomingMessage | undefined;
-      const req = lib.get(url, { agent: this.agent, signal }, (res) => resolve((response = res)));
+      // A redirect to the other protocol goes through Node's default agent for it.
+      const agent = url.startsWith(this.base.protocol) ? this.agent : undefined;
+      const req = lib.get(url, { agent, signal }, (res) => resolve((response = res)));
       req.setTimeout(this.idleTimeoutMs, () => {
         const err = new FetchError('network', `${url}: no data for ${this.idleTimeoutMs} ms`, { transient: true });
         response?.destroy(err); // so a body being read fails with this error, not "aborted"
