@@ -81,10 +81,10 @@ export async function* decompress(method: string, input: AsyncIterable<Uint8Arra
   if (srcError !== undefined) throw srcError;
 }
 
-const ZSTD_OUT = 4 << 20;
+const ZSTD_OUT = 1 << 20;
 
 /**
- * zstd straight on the binding into one reused 4 MiB buffer: a large output buffer lets zstd
+ * zstd straight on the binding into one reused 1 MiB buffer: a large output buffer lets zstd
  * decode in place, and reuse avoids page-faulting a fresh buffer per step. Each chunk is a
  * view of that buffer, valid until the consumer asks for the next one.
  */
