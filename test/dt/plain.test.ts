@@ -91,3 +91,16 @@ describe.skipIf(!havePeers('dtc', 'cpp'))('DTS without cpp, against dtc 1.6.1', 
     });
   }
 });
+
+describe.skipIf(!havePeers('dtc', 'cpp'))('preprocessor features, against cpp + dtc', () => {
+  const cppDir = join(import.meta.dirname, 'fixtures', 'cpp');
+  for (const f of readdirSync(cppDir).filter((x) => x.endsWith('.dts')).sort()) {
+    it(`${f}: #include <> and "", guards, #if/#elif/defined, #undef, # and ##, nested and multi-line macros`, async () => {
+      const path = join(cppDir, f);
+      const pre = execFileSync('cpp', ['-nostdinc', '-I', join(cppDir, 'inc'), '-undef', '-D__DTS__', '-x', 'assembler-with-cpp', path]);
+      const ref = dtc(['-O', 'dtb', '-'], pre);
+      const ours = await compileDtsFile(path, { includeDirs: [join(cppDir, 'inc')] });
+      expect(Buffer.from(ours.dtb).toString('hex')).toBe(ref.toString('hex'));
+    });
+  }
+});

@@ -248,5 +248,6 @@ function stringize(arg: PPToken[]): string {
 /** `a ## b`: re-lex the joined spelling; assembler mode keeps invalid pastes as separate tokens. */
 function paste(a: PPToken, b: PPToken): PPToken[] {
   const toks = tokenize(a.text + b.text, a.file).filter((t) => t.kind !== 'nl');
-  return toks.map((t, k) => ({ ...a, kind: t.kind, text: t.text, ws: k === 0 ? a.ws : t.ws, mac: true }));
+  // cpp prints the pieces of an invalid paste apart
+  return toks.map((t, k) => ({ ...a, kind: t.kind, text: t.text, ws: k === 0 ? a.ws : true, mac: true }));
 }
