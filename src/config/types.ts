@@ -165,8 +165,10 @@ export interface NtpdOptions {
 export interface SyslogOptions {
   /** Remote loghost, `host` or `host:port`. */
   loghost?: string;
-  /** Keep a local ring buffer (logread) as well. */
+  /** Log locally as well (default true): /run/log/messages, or the ring buffer. */
   local?: boolean;
+  /** Local log in a shared-memory ring for logread instead of a file (kernel needs SYSVIPC). */
+  ringBuffer?: boolean;
 }
 export interface DhcpClientOptions {
   interface?: string;
