@@ -10,6 +10,9 @@ import { basename, join } from 'node:path';
 import { packageRoot } from '../../src/util/package-root.js';
 
 export function fixtureKernelPath(name: 'kernel-malta' | 'kernel-mt7628'): string | undefined {
+  // NIXWRT_KERNEL_MALTA / NIXWRT_KERNEL_MT7628: a vmlinux to use before the fixture has it.
+  const override = process.env[`NIXWRT_${name.replace('-', '_').toUpperCase()}`];
+  if (override) return override;
   return fixtureFile(name, 'vmlinux');
 }
 
