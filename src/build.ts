@@ -17,6 +17,8 @@ import type { Device } from './image/device.js';
 import { getDevice } from './image/devices.js';
 import { ImageError } from './image/errors.js';
 import { compileDeviceTree, kernelUImage, rawKernel } from './image/kernel-stage.js';
+import { ArtefactStore, type CacheStats } from './cache/index.js';
+import { cachedDtb, kernelCompressor, squashfsCache } from './cache/build-seams.js';
 import { blobInfo, type Manifest, type OutputFile } from './image/manifest.js';
 import { writeEmulator, writeFirmware, writeManifest, writePhramware } from './image/outputs.js';
 import { addFile } from './image/tree-edit.js';
@@ -51,6 +53,8 @@ export interface BuildResult {
   manifest: Manifest;
   files: OutputFile[];
   timings: StageTiming[];
+  /** Artefact cache use: hits, misses, damaged entries found, entries written. */
+  cache: CacheStats;
 }
 
 export function defaultCacheDir(): string {
@@ -67,10 +71,11 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const device = getDevice(system.device);
     const outputs = chooseOutputs(device, system, opts.outputs);
     const sources = resolveSources(system, device, opts);
+    const store = new ArtefactStore(sources.cacheDir);
 
     const fetched = await timer.time('fetch', () => fetchAll(sources));
     const tree = await timer.time('rootfs', () => rootfsTree(system, fetched.rootfs, device, time));
-    const rootfs = await timer.time('squashfs', () => squashfsImage(system, tree, time, pool));
+    const rootfs = await timer.time('squashfs', () => squashfsImage(system, tree, time, pool, store));
     const vmlinux = await timer.time('vmlinux', () => readStoreFile(fetched.kernel, 'vmlinux', sources.kernel));
 
     const cmdline = kernelCmdline(device, system);
@@ -82,15 +87,15 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       const name = `nixwrt ${system.hostname}`.slice(0, 31);
       const raw = await timer.time('objcopy', () => rawKernel(device, vmlinux));
       if (outputs.includes('firmware')) {
-        dtb = await timer.time('dtb', () => compileDeviceTree(device, dtsRoot, cmdline.join(' ')));
-        kernelImage = await timer.time('kernel', () => kernelUImage(device, raw, dtb!, { name, time, pool }));
+        dtb = await timer.time('dtb', () => cachedDtb(store, device, sources.dts!, cmdline.join(' '), () => compileDeviceTree(device, dtsRoot, cmdline.join(' '))));
+        kernelImage = await timer.time('kernel', () => kernelUImage(device, raw, dtb!, { name, time, pool, compress: kernelCompressor(store, pool) }));
         files.push(...(await timer.time('firmware', () => writeFirmware(outDir, device, kernelImage!, rootfs, firmwareStyle(system), opts.tftp ?? defaultTftp))));
       }
       if (outputs.includes('phramware')) {
         const region = phramRegion(device, system, rootfs.length);
         const args = [...cmdline.filter((w) => !w.startsWith('root=')), ...phramCmdline(region)].join(' ');
-        const pdtb = await timer.time('dtb', () => compileDeviceTree(device, dtsRoot, args));
-        const pkernel = await timer.time('kernel', () => kernelUImage(device, raw, pdtb, { name, time, pool }));
+        const pdtb = await timer.time('dtb', () => cachedDtb(store, device, sources.dts!, args, () => compileDeviceTree(device, dtsRoot, args)));
+        const pkernel = await timer.time('kernel', () => kernelUImage(device, raw, pdtb, { name, time, pool, compress: kernelCompressor(store, pool) }));
         files.push(...(await timer.time('phramware', () => writePhramware(outDir, device, pkernel, rootfs, region, opts.tftp ?? defaultTftp))));
       }
     } else {
@@ -99,7 +104,8 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
 
     const manifest = buildManifest(system, device, sources, fetched, { cmdline, vmlinux, kernelImage, dtb, rootfs, files });
     await timer.time('manifest', () => writeManifest(outDir, manifest));
-    return { outDir, device: device.name, manifest, files, timings: timer.stages };
+    await store.flush();
+    return { outDir, device: device.name, manifest, files, timings: timer.stages, cache: { ...store.stats } };
   } finally {
     await pool.close();
   }
@@ -181,9 +187,9 @@ async function rootfsTree(system: System, closure: ReadonlyMap<string, StoreObje
   return tree;
 }
 
-async function squashfsImage(system: System, tree: DirNode, time: number, pool: TaskPool): Promise<Uint8Array> {
+async function squashfsImage(system: System, tree: DirNode, time: number, pool: TaskPool, store: ArtefactStore): Promise<Uint8Array> {
   const comp = system.outputs.compression === 'lzma' ? 'xz' : system.outputs.compression;
-  return writeSquashfsToBuffer(tree, { comp, mkfsTime: time, allTime: time, allRoot: true, pool });
+  return writeSquashfsToBuffer(tree, { comp, mkfsTime: time, allTime: time, allRoot: true, pool, blockCache: squashfsCache(store) });
 }
 
 function kernelCmdline(device: Device, system: System): string[] {

@@ -9,3 +9,4 @@ export * from './kernel/index.js';
 export * from './kernel/lzma/index.js';
 export * from './squashfs/index.js';
 export * as dt from './dt/index.js';
+export * as cache from './cache/index.js';

@@ -19,4 +19,5 @@ export const commandModules: Record<string, () => Promise<CommandModule>> = {
   kernel: () => import('./commands/kernel.js'),
   lzma: () => import('./commands/lzma.js'),
   dtc: () => import('./commands/dtc.js'),
+  cache: () => import('./commands/cache.js'),
 };

@@ -37,11 +37,11 @@ export async function kernelUImage(
   device: Device,
   raw: Uint8Array,
   dtb: Uint8Array,
-  opts: { name: string; time: number; pool: TaskPool },
+  opts: { name: string; time: number; pool: TaskPool; compress?: (payload: Uint8Array) => Promise<Uint8Array> },
 ): Promise<Uint8Array> {
   // MIPS_RAW_APPENDED_DTB: the kernel finds the DTB right after its raw image.
   const payload = concatBytes([raw, dtb]);
-  const { data: lzma } = await opts.pool.run('lzma.encode', { data: payload, opts: KERNEL_LZMA }, [payload.buffer as ArrayBuffer]);
+  const lzma = await (opts.compress ?? ((p) => kernelLzma(p, opts.pool)))(payload);
   return writeUImage(lzma, {
     time: opts.time,
     load: device.loadAddress,
@@ -49,4 +49,10 @@ export async function kernelUImage(
     name: opts.name,
     comp: COMP_LZMA,
   });
+}
+
+/** The kernel payload (raw image + DTB) in KERNEL_LZMA; `payload`'s buffer is transferred. */
+export async function kernelLzma(payload: Uint8Array, pool: TaskPool): Promise<Uint8Array> {
+  const { data } = await pool.run('lzma.encode', { data: payload, opts: KERNEL_LZMA }, [payload.buffer as ArrayBuffer]);
+  return data;
 }

@@ -28,7 +28,7 @@ export function register(program: Command): void {
         jobs: o.jobs,
       });
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ outDir: r.outDir, device: r.device, files: r.files, timings: r.timings }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ outDir: r.outDir, device: r.device, files: r.files, timings: r.timings, cache: r.cache }, null, 2)}\n`);
         return;
       }
       process.stdout.write(`built ${r.device} in ${r.outDir}\n`);
@@ -38,6 +38,7 @@ export function register(program: Command): void {
         const total = r.timings.reduce((a, t) => a + t.ms, 0);
         for (const t of r.timings) process.stdout.write(`  ${t.stage.padEnd(12)} ${(t.ms / 1000).toFixed(3).padStart(8)} s\n`);
         process.stdout.write(`  ${'total'.padEnd(12)} ${(total / 1000).toFixed(3).padStart(8)} s\n`);
+        process.stdout.write(`  artefact cache: ${r.cache.hits} hits, ${r.cache.misses} misses, ${r.cache.damaged} damaged, ${r.cache.puts} written\n`);
       }
     });
 }

@@ -1,0 +1,59 @@
+/**
+ * What `build()` caches, and on which inputs. Outputs must stay byte-identical to an uncached
+ * build: every input that changes an artefact's bytes is in its key.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Device } from '../image/device.js';
+import { packageRoot } from '../util/package-root.js';
+import { dtsInputs } from '../image/devices.js';
+import { KERNEL_LZMA, kernelLzma } from '../image/kernel-stage.js';
+import type { BlockCache } from '../squashfs/index.js';
+import type { TaskPool } from '../workers/pool.js';
+import { cachedArtefact, squashfsBlockCache } from './artefacts.js';
+import { sha256Hex } from './key.js';
+import type { ArtefactStore } from './store.js';
+
+/**
+ * The DTB: the device's DTS file inside the (immutable) DTS store path, the bytes of the
+ * project's own DTS files (they change with this repository), and the bootargs set into /chosen.
+ */
+export async function cachedDtb(
+  store: ArtefactStore,
+  device: Device,
+  dtsStorePath: string,
+  bootargs: string,
+  make: () => Promise<Uint8Array>,
+): Promise<Uint8Array> {
+  const { file, includeDirs } = dtsInputs(device, '/');
+  const projectDir = join(packageRoot(), 'devices', 'dts');
+  const project = await dirHashes(projectDir);
+  const r = await cachedArtefact(store, { kind: 'dtb', dtsStorePath, file, includeDirs, bootargs, project }, make);
+  return r.bytes;
+}
+
+/**
+ * The kernel's LZMA stream, keyed on the payload (raw kernel + DTB) and the LZMA settings.
+ * The uImage header (name, time) is rewritten each build: it is 64 bytes.
+ */
+export function kernelCompressor(store: ArtefactStore, pool: TaskPool): (payload: Uint8Array) => Promise<Uint8Array> {
+  return async (payload) => {
+    const inputs = { kind: 'kernel-lzma', payload: sha256Hex(payload), size: payload.length, lzma: { ...KERNEL_LZMA } };
+    return (await cachedArtefact(store, inputs, () => kernelLzma(payload, pool))).bytes;
+  };
+}
+
+export function squashfsCache(store: ArtefactStore): BlockCache {
+  return squashfsBlockCache(store);
+}
+
+/** name → SHA-256 of every file under `dir` (recursively), sorted by name. */
+async function dirHashes(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const names = (await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []))
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name))
+    .sort();
+  for (const f of names) out[f.slice(dir.length + 1)] = sha256Hex(await readFile(f));
+  return out;
+}

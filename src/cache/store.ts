@@ -1,0 +1,159 @@
+/**
+ * The content-addressed artefact cache: <cacheDir>/artefacts/<k0k1>/<key>.
+ * An entry is MAGIC, the SHA-256 of the payload, then the payload; `get` checks that hash on
+ * every use and treats a damaged entry as a miss (and removes it), so the caller rebuilds it.
+ * Writes are temp + rename (writeFileAtomic): concurrent builds may race to write the same key,
+ * and both write the same bytes, so no lock is needed.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { CacheError } from './errors.js';
+
+const MAGIC = Buffer.from('NWA1');
+const HEADER = MAGIC.length + 32;
+const KEY = /^[0-9a-f]{64}$/;
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  damaged: number;
+  puts: number;
+}
+
+export interface EntryInfo {
+  key: string;
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export class ArtefactStore {
+  readonly dir: string;
+  readonly stats: CacheStats = { hits: 0, misses: 0, damaged: 0, puts: 0 };
+  private pending = new Set<Promise<void>>();
+  private failure: unknown;
+
+  constructor(cacheDir: string) {
+    this.dir = join(cacheDir, 'artefacts');
+  }
+
+  pathOf(key: string): string {
+    if (!KEY.test(key)) throw new CacheError('bad-key', `not an artefact key (64 hex digits): ${key}`);
+    return join(this.dir, key.slice(0, 2), key);
+  }
+
+  /** The payload, or undefined on a miss or a damaged entry (removed). Marks the entry used. */
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const path = this.pathOf(key);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch {
+      this.stats.misses++;
+      return undefined;
+    }
+    const payload = decodeEntry(bytes);
+    if (!payload) {
+      this.stats.damaged++;
+      this.stats.misses++;
+      await rm(path, { force: true });
+      return undefined;
+    }
+    this.stats.hits++;
+    // gc removes the least recently used first: a hit counts as a use.
+    const now = new Date();
+    await utimes(path, now, now).catch(() => undefined);
+    return payload;
+  }
+
+  async put(key: string, payload: Uint8Array): Promise<void> {
+    this.stats.puts++;
+    await writeFileAtomic(this.pathOf(key), [encodeHeader(payload), payload]);
+  }
+
+  /** Start a put without waiting; `flush()` waits for all of them and rethrows the first failure. */
+  putLater(key: string, payload: Uint8Array): void {
+    const p = this.put(key, payload).catch((err: unknown) => {
+      this.failure ??= err;
+    });
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    if (this.failure !== undefined) {
+      const err = this.failure;
+      this.failure = undefined;
+      throw err;
+    }
+  }
+
+  /** Every entry, in no particular order (temp files of unfinished writes are skipped). */
+  async entries(): Promise<EntryInfo[]> {
+    const out: EntryInfo[] = [];
+    let shards: string[];
+    try {
+      shards = await readdir(this.dir);
+    } catch {
+      return out;
+    }
+    for (const shard of shards) {
+      let names: string[];
+      try {
+        names = await readdir(join(this.dir, shard));
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (!KEY.test(name) || name.slice(0, 2) !== shard) continue;
+        const path = join(this.dir, shard, name);
+        const st = await stat(path).catch(() => undefined);
+        if (st?.isFile()) out.push({ key: name, path, size: st.size, mtimeMs: st.mtimeMs });
+      }
+    }
+    return out;
+  }
+
+  /** Check every entry's hash; damaged ones are listed and, with `remove`, deleted. */
+  async verify(opts: { remove?: boolean } = {}): Promise<{ checked: number; damaged: EntryInfo[] }> {
+    const all = await this.entries();
+    const damaged: EntryInfo[] = [];
+    for (const e of all) {
+      const bytes = await readFile(e.path).catch(() => undefined);
+      if (bytes && decodeEntry(bytes)) continue;
+      damaged.push(e);
+      if (opts.remove) await rm(e.path, { force: true });
+    }
+    return { checked: all.length, damaged };
+  }
+
+  /** Remove least recently used entries until the total is at most `maxSize` bytes. */
+  async gc(maxSize: number): Promise<{ before: number; after: number; removed: number }> {
+    if (!Number.isSafeInteger(maxSize) || maxSize < 0) throw new CacheError('bad-size', `not a size in bytes: ${maxSize}`);
+    const all = (await this.entries()).sort((a, b) => a.mtimeMs - b.mtimeMs || a.key.localeCompare(b.key));
+    const before = all.reduce((s, e) => s + e.size, 0);
+    let total = before;
+    let removed = 0;
+    for (const e of all) {
+      if (total <= maxSize) break;
+      await rm(e.path, { force: true });
+      total -= e.size;
+      removed++;
+    }
+    return { before, after: total, removed };
+  }
+}
+
+function encodeHeader(payload: Uint8Array): Buffer {
+  return Buffer.concat([MAGIC, createHash('sha256').update(payload).digest()]);
+}
+
+function decodeEntry(bytes: Buffer): Uint8Array | undefined {
+  if (bytes.length < HEADER || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const payload = bytes.subarray(HEADER);
+  const sum = createHash('sha256').update(payload).digest();
+  return sum.equals(bytes.subarray(MAGIC.length, HEADER)) ? payload : undefined;
+}

@@ -1,0 +1,41 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { resolve } from 'node:path';
+import { defaultCacheDir } from '../../build.js';
+import { ArtefactStore } from '../../cache/index.js';
+
+/** Default size limit for `nixwrt cache gc`. */
+const DEFAULT_MAX = 2 * 1024 ** 3;
+
+export function register(program: Command): void {
+  const cache = program.command('cache').description('the artefact cache used by incremental builds');
+  cache
+    .command('verify')
+    .description('check every artefact against its SHA-256; exit 1 if any is damaged')
+    .option('--cache-dir <dir>', 'cache directory (default: $XDG_CACHE_HOME/nixwrt)')
+    .option('--remove', 'delete damaged entries (builds then rebuild them)')
+    .action(async (o: { cacheDir?: string; remove?: boolean }) => {
+      const r = await storeOf(o.cacheDir).verify({ remove: o.remove });
+      for (const e of r.damaged) process.stdout.write(`damaged${o.remove ? ' (removed)' : ''}: ${e.path}\n`);
+      process.stdout.write(`${r.checked} entries checked, ${r.damaged.length} damaged\n`);
+      if (r.damaged.length > 0 && !o.remove) process.exitCode = 1;
+    });
+  cache
+    .command('gc')
+    .description('remove least recently used artefacts until the cache is at most --max-size bytes')
+    .option('--cache-dir <dir>', 'cache directory (default: $XDG_CACHE_HOME/nixwrt)')
+    .option('--max-size <bytes>', `size limit in bytes (suffixes K, M, G; default ${DEFAULT_MAX})`, parseSize, DEFAULT_MAX)
+    .action(async (o: { cacheDir?: string; maxSize: number }) => {
+      const r = await storeOf(o.cacheDir).gc(o.maxSize);
+      process.stdout.write(`removed ${r.removed} entries: ${r.before} → ${r.after} bytes\n`);
+    });
+}
+
+function storeOf(dir: string | undefined): ArtefactStore {
+  return new ArtefactStore(resolve(dir ?? defaultCacheDir()));
+}
+
+function parseSize(v: string): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(v);
+  if (!m) throw new InvalidArgumentError('expected bytes, e.g. 500000000 or 500M');
+  return Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase());
+}

@@ -1,0 +1,107 @@
+/**
+ * Warm builds through the artefact cache give the bytes of cold builds, for the kinds of edit a
+ * developer makes: hostname, an /etc file through a module option, a package added or removed.
+ * The GL-MT300N-v2 pipeline (as test/e2e/firmware.test.ts): userland from the fixture cache,
+ * a stand-in kernel from a test cache, so the DTB and kernel LZMA caches are exercised too.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { build, type BuildResult } from '../../src/build.js';
+import { ArtefactStore } from '../../src/cache/index.js';
+import { havePeers } from '../helpers/peer.js';
+import { tinyKernel } from '../helpers/tiny-kernel.js';
+import { makeTestCache } from '../e2e/test-cache.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const fixtureLock = JSON.parse(readFileSync(join(root, 'fixtures', 'lock.json'), 'utf8')) as { packages: Record<string, string> };
+const fixtureKey = readFileSync(join(root, 'fixtures', 'cache.pub'), 'utf8').trim();
+
+type Mod = { name: string; options?: Record<string, unknown> };
+const baseModules: Mod[] = [{ name: 'sshd' }, { name: 'phram' }, { name: 'syslog', options: { loghost: '10.0.0.1:514' } }];
+
+describe.skipIf(!havePeers('mipsel-linux-gnu-as'))('incremental builds (gl-mt300n-v2)', () => {
+  const work = mkdtempSync(join(tmpdir(), 'nixwrt-inc-'));
+  const warmCache = join(work, 'warm-cache');
+  let common: Omit<Parameters<typeof build>[0], 'config' | 'outDir' | 'cacheDir'>;
+  let n = 0;
+  let base: BuildResult;
+
+  const configFor = (hostname: string, modules: Mod[]) => {
+    const file = join(work, `c${n++}.json`);
+    writeFileSync(file, JSON.stringify({ device: 'gl-mt300n-v2', hostname, lock: './lock.json', modules, outputs: { padjffs2: true } }));
+    return file;
+  };
+  const run = (config: string, cacheDir: string) => build({ ...common, config, outDir: join(work, `out${n++}`), cacheDir });
+  const bytesOf = (r: BuildResult) => r.files.map((f) => [f.file, f.sha256]);
+
+  beforeAll(async () => {
+    mkdirSync(join(work, 'k'));
+    const k = tinyKernel(join(work, 'k'));
+    const cache = makeTestCache(join(work, 'testcache'), {
+      'linux-standin-mt7628': { type: 'directory', entries: { vmlinux: { type: 'regular', contents: k.vmlinux } } },
+    });
+    const lock = {
+      version: 1,
+      cache: { url: join(root, 'fixtures', 'cache'), publicKey: fixtureKey },
+      packages: { ...fixtureLock.packages, 'kernel-mt7628': cache.paths['linux-standin-mt7628'] },
+    };
+    writeFileSync(join(work, 'lock.json'), JSON.stringify(lock));
+    common = {
+      substituters: [pathToFileURL(join(root, 'fixtures', 'cache')).href, pathToFileURL(cache.dir).href],
+      trustedPublicKeys: [fixtureKey, cache.publicKey],
+      jobs: 1,
+      time: 1_700_000_000,
+    };
+    base = await run(configFor('inc', baseModules), warmCache);
+  }, 300_000);
+
+  it('fills the cache on a cold build: squashfs blocks, DTBs, kernel LZMA', () => {
+    expect(base.cache.hits).toBe(0);
+    expect(base.cache.puts).toBeGreaterThan(5);
+    expect(readdirSync(join(warmCache, 'artefacts')).length).toBeGreaterThan(0);
+  });
+
+  const variants: Array<[string, () => [string, Mod[]]]> = [
+    ['hostname changed', () => ['inc2', baseModules]],
+    ['an /etc file changed through a module option', () => ['inc', baseModules.map((m) => (m.name === 'syslog' ? { ...m, options: { loghost: '10.0.0.2:514' } } : m))]],
+    ['a package added (rsyncd)', () => ['inc', [...baseModules, { name: 'rsyncd', options: { modules: { pub: { path: '/srv' } } } }]]],
+    ['a package removed (sshd)', () => ['inc', baseModules.filter((m) => m.name !== 'sshd')]],
+  ];
+  for (const [what, edit] of variants) {
+    it(`warm = cold, byte for byte: ${what}`, async () => {
+      const [hostname, modules] = edit();
+      const warm = await run(configFor(hostname, modules), warmCache);
+      const cold = await run(configFor(hostname, modules), join(work, `cold${n++}`));
+      expect(bytesOf(warm)).toEqual(bytesOf(cold));
+      expect(bytesOf(warm)).not.toEqual(bytesOf(base));
+      expect(warm.manifest).toEqual({ ...cold.manifest });
+      expect(warm.cache.hits).toBeGreaterThan(0);
+      expect(warm.cache.puts).toBeLessThan(cold.cache.puts);
+    }, 300_000);
+  }
+
+  it('the hostname edit reuses the DTBs and the kernel LZMA streams', async () => {
+    const warm = await run(configFor('inc3', baseModules), warmCache);
+    // Only the blocks that hold /etc/hostname (and its fragment) are new.
+    expect(warm.cache.puts).toBeLessThanOrEqual(3);
+    expect(warm.cache.misses).toBe(warm.cache.puts);
+  }, 300_000);
+
+  it('a damaged entry is found by verify, and a build rebuilds it with the same bytes', async () => {
+    const store = new ArtefactStore(warmCache);
+    const entries = await store.entries();
+    for (const e of entries.slice(0, 5)) {
+      const b = readFileSync(e.path);
+      b[b.length - 1]! ^= 1;
+      writeFileSync(e.path, b);
+    }
+    expect((await store.verify()).damaged.length).toBe(5);
+    const again = await run(configFor('inc', baseModules), warmCache);
+    expect(bytesOf(again)).toEqual(bytesOf(base));
+    expect(again.cache.damaged).toBeGreaterThan(0);
+    expect((await store.verify()).damaged.length).toBe(5 - again.cache.damaged);
+  }, 300_000);
+});
