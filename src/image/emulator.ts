@@ -36,13 +36,16 @@ export function qemuArgs(dir: string, m: RunManifest, opts: RunOptions = {}): st
     '-M', m.machine,
     '-m', String(m.memoryMiB),
     '-nographic',
+    // No VGA (its option ROM is not always installed); the console is the serial port.
+    '-vga', 'none',
     '-no-reboot',
     '-kernel', join(dir, m.kernel),
     // The image is read-only squashfs; snapshot=on because IDE refuses readonly=on.
     '-drive', `file=${join(dir, m.rootfs)},if=ide,format=raw,snapshot=on`,
     '-append', m.append,
     '-netdev', netdev,
-    '-device', `${m.nic},netdev=n0`,
+    // romfile= : no PXE option ROM (not needed, and not always installed).
+    '-device', `${m.nic},netdev=n0,romfile=`,
   ];
 }
 

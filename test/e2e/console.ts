@@ -38,13 +38,21 @@ export class Console {
     }
   }
 
-  /** Run a shell command on the console and return its output. */
+  /**
+   * Run a shell command on the console and return its output. Daemons and the kernel write
+   * to the same console, so every output line is prefixed and only prefixed lines are kept.
+   */
   async run(cmd: string, ms = 20_000): Promise<string> {
     const id = ++this.n;
     const from = this.text.length;
     // "B""1" is echoed as typed but printed as B1: the markers only match real output.
-    this.send(`echo "@@B""${id}@@"; ${cmd}; echo "@@E""${id}@@"\n`);
+    this.send(`echo "@@B""${id}@@"; { ${cmd}; } 2>&1 | sed 's/^/@@|/'; echo "@@E""${id}@@"\n`);
     const m = await this.waitFor(new RegExp(`@@B${id}@@\\r?\\n([\\s\\S]*?)@@E${id}@@`), ms, from);
-    return m[1]!.replace(/\r/g, '');
+    return m[1]!
+      .replace(/\r/g, '')
+      .split('\n')
+      .filter((l) => l.startsWith('@@|'))
+      .map((l) => `${l.slice(3)}\n`)
+      .join('');
   }
 }

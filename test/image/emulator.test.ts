@@ -19,12 +19,12 @@ const m: RunManifest = {
 describe('emulator run manifest', () => {
   it('builds the QEMU command of the verified recipe, with ssh forwarded', () => {
     expect(qemuArgs('/e', m, { sshPort: 2222 })).toEqual([
-      '-M', 'malta', '-m', '128', '-nographic', '-no-reboot',
+      '-M', 'malta', '-m', '128', '-nographic', '-vga', 'none', '-no-reboot',
       '-kernel', '/e/vmlinux',
       '-drive', 'file=/e/rootfs.squashfs,if=ide,format=raw,snapshot=on',
       '-append', 'console=ttyS0 root=/dev/sda',
       '-netdev', 'user,id=n0,hostfwd=tcp:127.0.0.1:2222-:22',
-      '-device', 'virtio-net-pci,netdev=n0',
+      '-device', 'virtio-net-pci,netdev=n0,romfile=',
     ]);
   });
 

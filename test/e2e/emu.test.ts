@@ -1,0 +1,136 @@
+/**
+ * End to end: build examples/emu.ts from the fixture cache served over loopback HTTP with the
+ * CLI, boot it with `nixwrt run` under qemu-system-mipsel, and check the running system from
+ * its serial console. QEMU is stopped by the test (a guest reboot does not end it).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSystem, type System } from '../../src/config/index.js';
+import type { Manifest } from '../../src/image/manifest.js';
+import { havePeers } from '../helpers/peer.js';
+import { Console } from './console.js';
+import { serveDir } from './serve.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const cli = join(root, 'bin', 'nixwrt.js');
+const config = join(root, 'examples', 'emu.ts');
+const run = promisify(execFile);
+
+const lockPackages = (JSON.parse(readFileSync(join(root, 'fixtures', 'lock.json'), 'utf8')) as { packages: Record<string, string> }).packages;
+const haveKernel = 'kernel-malta' in lockPackages;
+if (!haveKernel) process.stderr.write('[skip] examples/emu.ts end to end: fixtures/lock.json has no kernel-malta yet\n');
+
+describe.skipIf(!havePeers('qemu-system-mipsel') || !haveKernel)('examples/emu.ts end to end', () => {
+  const work = mkdtempSync(join(tmpdir(), 'nixwrt-e2e-'));
+  const out = join(work, 'out');
+  let cache: Awaited<ReturnType<typeof serveDir>>;
+  let qemu: ChildProcess | undefined;
+  let con: Console;
+  let system: System;
+  let manifest: Manifest;
+  let sshPort = 0;
+
+  beforeAll(async () => {
+    cache = await serveDir(join(root, 'fixtures', 'cache'));
+    system = await loadSystem(config);
+  });
+
+  afterAll(async () => {
+    if (qemu && qemu.exitCode === null) {
+      qemu.stdin?.write('\x01x'); // QEMU monitor escape: quit
+      await new Promise((r) => setTimeout(r, 1000));
+      if (qemu.exitCode === null) qemu.kill('SIGKILL');
+    }
+    await new Promise((r) => cache.server.close(r));
+  });
+
+  it('builds with nixwrt build from the cache over HTTP', async () => {
+    const { stdout } = await run(process.execPath, [
+      cli, 'build', config, '--out', out, '--cache-dir', join(work, 'cache'),
+      '--substituter', cache.url, '--trusted-public-key', readFileSync(join(root, 'fixtures', 'cache.pub'), 'utf8').trim(),
+      '--json',
+    ], { timeout: 240_000 });
+    const result = JSON.parse(stdout) as { files: Array<{ file: string }> };
+    expect(result.files.map((f) => f.file)).toEqual(['emulator/vmlinux', 'emulator/rootfs.squashfs', 'emulator/run.json']);
+    expect(cache.requests.some((p) => p.endsWith('.narinfo'))).toBe(true);
+    manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.hostname).toBe(system.hostname);
+  }, 300_000);
+
+  it('boots with nixwrt run and gives a shell on the console', async () => {
+    expect(existsSync(join(out, 'emulator', 'run.json'))).toBe(true);
+    sshPort = await freePort();
+    qemu = spawn(process.execPath, [cli, 'run', join(out, 'emulator'), '--ssh-port', String(sshPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    con = new Console(qemu);
+    await con.waitFor(/Please press Enter to activate this console/, 120_000);
+    con.send('\n');
+    expect(await con.run('echo ok')).toBe('ok\n');
+  }, 150_000);
+
+  it('has the configured hostname', async () => {
+    expect((await con.run('hostname')).trim()).toBe(system.hostname);
+  });
+
+  it('has the closure under /nix/store', async () => {
+    const listed = (await con.run('ls /nix/store')).split(/\s+/).filter(Boolean).sort();
+    expect(listed).toEqual(manifest.storePaths.map((p) => basename(p)).sort());
+  });
+
+  it('has the generated /etc files, byte for byte', async () => {
+    for (const path of ['/etc/passwd', '/etc/group', '/etc/hosts', '/etc/inittab']) {
+      const want = system.files[path]?.content;
+      expect(want, path).toBeDefined();
+      expect(await con.run(`cat ${path}`), path).toBe(String(want));
+    }
+  });
+
+  it('runs the supervised services', async () => {
+    const services = Object.entries(system.services).filter(([, s]) => s.restart).map(([n]) => n);
+    expect(services.length).toBeGreaterThan(0);
+    // Services wait for their dependencies: give them a few seconds to come up.
+    let status = '';
+    for (let i = 0; i < 10; i++) {
+      status = await con.run('/etc/svc/status');
+      if (services.every((n) => new RegExp(`^${n} running \\d+ starts=1$`, 'm').test(status))) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    // starts=1: running since boot, not a daemon caught between two crashes.
+    for (const n of services) expect(status).toMatch(new RegExp(`^${n} running \\d+ starts=1$`, 'm'));
+  }, 300_000);
+
+  it.skipIf(!havePeers('ssh'))('answers ssh on loopback: dropbear with the demo key, through QEMU user networking', async () => {
+    const key = join(work, 'demo-ssh-key');
+    copyFileSync(join(root, 'examples', 'demo-ssh-key'), key);
+    chmodSync(key, 0o600); // ssh refuses a private key others can read
+    const args = [
+      '-i', key, '-p', String(sshPort), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
+      '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=10', 'root@127.0.0.1', 'hostname; cat /proc/sys/kernel/hostname',
+    ];
+    let last: unknown;
+    // The guest gets its address by DHCP and dropbear makes its host key on first use: retry.
+    for (let i = 0; i < 12; i++) {
+      try {
+        const { stdout } = await run('ssh', args, { timeout: 30_000 });
+        expect(stdout).toBe(`${system.hostname}\n${system.hostname}\n`);
+        return;
+      } catch (err) {
+        last = err;
+        await new Promise((r) => setTimeout(r, 5000));
+      }
+    }
+    throw last;
+  }, 240_000);
+});
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
