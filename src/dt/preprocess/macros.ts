@@ -209,8 +209,10 @@ export class Expander {
           out.push(...rhs.map((r, k) => stamp(r, k === 0 ? lhs.ws : r.ws)));
           continue;
         }
-        out.pop();
-        out.push(...paste(lhs, rhs[0]!).map((p) => ({ ...p, hide: lhs.hide })));
+        const joined = paste(lhs, rhs[0]!);
+        // cpp in assembler mode keeps both sides of an invalid paste, each with its own spacing
+        if (joined) out[out.length - 1] = { ...joined, hide: lhs.hide };
+        else out.push(stamp(rhs[0]!, rhs[0]!.ws));
         for (const r of rhs.slice(1)) out.push(stamp(r, r.ws));
         continue;
       }
@@ -245,9 +247,9 @@ function stringize(arg: PPToken[]): string {
   return `"${s}"`;
 }
 
-/** `a ## b`: re-lex the joined spelling; assembler mode keeps invalid pastes as separate tokens. */
-function paste(a: PPToken, b: PPToken): PPToken[] {
+/** `a ## b`: the joined spelling, if it lexes as exactly one token. */
+function paste(a: PPToken, b: PPToken): PPToken | undefined {
   const toks = tokenize(a.text + b.text, a.file).filter((t) => t.kind !== 'nl');
-  // cpp prints the pieces of an invalid paste apart
-  return toks.map((t, k) => ({ ...a, kind: t.kind, text: t.text, ws: k === 0 ? a.ws : true, mac: true }));
+  if (toks.length !== 1) return undefined;
+  return { ...a, kind: toks[0]!.kind, text: toks[0]!.text, mac: true };
 }
