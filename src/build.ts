@@ -189,7 +189,7 @@ async function rootfsTree(system: System, closure: ReadonlyMap<string, StoreObje
 
 async function squashfsImage(system: System, tree: DirNode, time: number, pool: TaskPool, store: ArtefactStore): Promise<Uint8Array> {
   const comp = system.outputs.compression === 'lzma' ? 'xz' : system.outputs.compression;
-  return writeSquashfsToBuffer(tree, { comp, mkfsTime: time, allTime: time, allRoot: true, pool, blockCache: squashfsCache(store) });
+  return writeSquashfsToBuffer(tree, { comp, mkfsTime: time, allTime: time, allRoot: true, pool, blockCache: await squashfsCache(store) });
 }
 
 function kernelCmdline(device: Device, system: System): string[] {

@@ -26,9 +26,10 @@ export async function cachedArtefact(
  * The squashfs writer's block cache on the store. The writer's key already carries the
  * block's SHA-256, the compressor settings and the block size. Entries are one flag byte
  * (1 = compressed) then the on-disk bytes; puts run in the background until `store.flush()`.
+ * `salt` (a hash of the writer's code) keeps blocks of an older compressor apart.
  */
-export function squashfsBlockCache(store: ArtefactStore): BlockCache {
-  const keyOf = (k: string) => artefactKey({ kind: 'squashfs-block', block: k });
+export function squashfsBlockCache(store: ArtefactStore, salt = ''): BlockCache {
+  const keyOf = (k: string) => artefactKey({ kind: 'squashfs-block', block: k, salt });
   return {
     async get(k: string): Promise<CachedBlock | undefined> {
       const v = await store.get(keyOf(k));

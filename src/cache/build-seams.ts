@@ -4,6 +4,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Device } from '../image/device.js';
 import { packageRoot } from '../util/package-root.js';
 import { dtsInputs } from '../image/devices.js';
@@ -11,7 +12,7 @@ import { KERNEL_LZMA, kernelLzma } from '../image/kernel-stage.js';
 import type { BlockCache } from '../squashfs/index.js';
 import type { TaskPool } from '../workers/pool.js';
 import { cachedArtefact, squashfsBlockCache } from './artefacts.js';
-import { sha256Hex } from './key.js';
+import { canonicalJson, sha256Hex } from './key.js';
 import type { ArtefactStore } from './store.js';
 
 /**
@@ -28,7 +29,8 @@ export async function cachedDtb(
   const { file, includeDirs } = dtsInputs(device, '/');
   const projectDir = join(packageRoot(), 'devices', 'dts');
   const project = await dirHashes(projectDir);
-  const r = await cachedArtefact(store, { kind: 'dtb', dtsStorePath, file, includeDirs, bootargs, project }, make);
+  const compiler = await codeHash('../dt/');
+  const r = await cachedArtefact(store, { kind: 'dtb', dtsStorePath, file, includeDirs, bootargs, project, compiler }, make);
   return r.bytes;
 }
 
@@ -38,13 +40,29 @@ export async function cachedDtb(
  */
 export function kernelCompressor(store: ArtefactStore, pool: TaskPool): (payload: Uint8Array) => Promise<Uint8Array> {
   return async (payload) => {
-    const inputs = { kind: 'kernel-lzma', payload: sha256Hex(payload), size: payload.length, lzma: { ...KERNEL_LZMA } };
+    const encoder = await codeHash('../kernel/lzma/');
+    const inputs = { kind: 'kernel-lzma', payload: sha256Hex(payload), size: payload.length, lzma: { ...KERNEL_LZMA }, encoder };
     return (await cachedArtefact(store, inputs, () => kernelLzma(payload, pool))).bytes;
   };
 }
 
-export function squashfsCache(store: ArtefactStore): BlockCache {
-  return squashfsBlockCache(store);
+export async function squashfsCache(store: ArtefactStore): Promise<BlockCache> {
+  return squashfsBlockCache(store, await codeHash('../squashfs/'));
+}
+
+const codeHashes = new Map<string, Promise<string>>();
+
+/**
+ * A hash of the code that makes an artefact (this build's compiled or source files of that
+ * folder), so changing an encoder's defaults or bugs never serves bytes the old code made.
+ */
+export function codeHash(rel: string): Promise<string> {
+  let h = codeHashes.get(rel);
+  if (!h) {
+    h = dirHashes(fileURLToPath(new URL(rel, import.meta.url))).then((m) => sha256Hex(canonicalJson(m)));
+    codeHashes.set(rel, h);
+  }
+  return h;
 }
 
 /** name → SHA-256 of every file under `dir` (recursively), sorted by name. */
