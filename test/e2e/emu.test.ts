@@ -99,8 +99,10 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !haveKernel)('examples/emu.t
       if (services.every((n) => new RegExp(`^${n} running \\d+ starts=1$`, 'm').test(status))) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
-    // starts=1: running since boot, not a daemon caught between two crashes.
+    // starts=1 and the same pid 5 s later: running since boot, not caught between two crashes.
     for (const n of services) expect(status).toMatch(new RegExp(`^${n} running \\d+ starts=1$`, 'm'));
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(await con.run('/etc/svc/status')).toBe(status);
   }, 300_000);
 
   it.skipIf(!havePeers('ssh'))('answers ssh on loopback: dropbear with the demo key, through QEMU user networking', async () => {
