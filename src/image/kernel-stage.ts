@@ -3,7 +3,7 @@
  * set /chosen/bootargs, then vmlinux → raw image + appended DTB → LZMA → uImage.
  */
 import { compileDtsFile, toDtb } from '../dt/index.js';
-import { concatBytes, elfToRaw, writeUImage, COMP_LZMA } from '../kernel/index.js';
+import { concatBytes, elfToRaw, writeUImage, COMP_LZMA, type RawImage } from '../kernel/index.js';
 import type { TaskPool } from '../workers/pool.js';
 import { hexAddress, type Device } from './device.js';
 import { dtsInputs } from './devices.js';
@@ -21,7 +21,7 @@ export async function compileDeviceTree(device: Device, linuxDtsRoot: string, bo
 export const KERNEL_LZMA = { lc: 1, lp: 2, pb: 2, dictSize: 8 << 20 } as const;
 
 /** The raw (objcopy -O binary) kernel, checked against the device's load address. */
-export function rawKernel(device: Device, vmlinux: Uint8Array): Uint8Array {
+export function rawKernel(device: Device, vmlinux: Uint8Array): RawImage {
   const raw = elfToRaw(vmlinux);
   const start = Number(raw.start & 0xffffffffn);
   if (start !== device.loadAddress) {
@@ -30,22 +30,23 @@ export function rawKernel(device: Device, vmlinux: Uint8Array): Uint8Array {
       `the kernel is linked at ${hexAddress(start)} but ${device.name} loads kernels at ${hexAddress(device.loadAddress)}: wrong kernel package?`,
     );
   }
-  return raw.data;
+  return raw;
 }
 
 export async function kernelUImage(
   device: Device,
-  raw: Uint8Array,
+  raw: RawImage,
   dtb: Uint8Array,
   opts: { name: string; time: number; pool: TaskPool; compress?: (payload: Uint8Array) => Promise<Uint8Array> },
 ): Promise<Uint8Array> {
   // MIPS_RAW_APPENDED_DTB: the kernel finds the DTB right after its raw image.
-  const payload = concatBytes([raw, dtb]);
+  const payload = concatBytes([raw.data, dtb]);
   const lzma = await (opts.compress ?? ((p) => kernelLzma(p, opts.pool)))(payload);
   return writeUImage(lzma, {
     time: opts.time,
     load: device.loadAddress,
-    entry: device.entryAddress === 'elf' ? device.loadAddress : device.entryAddress,
+    // 'elf': the kernel's own e_entry (for Malta 0x80499260, not the load address).
+    entry: device.entryAddress === 'elf' ? Number(raw.entry & 0xffffffffn) : device.entryAddress,
     name: opts.name,
     comp: COMP_LZMA,
   });

@@ -22,7 +22,7 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-as', 'mipsel-linux-gnu-ld', 'mipsel
   const dev = getDevice('gl-mt300n-v2');
 
   it('makes the raw image objcopy makes, and refuses a kernel linked elsewhere', () => {
-    expect(Buffer.from(rawKernel(dev, vmlinux)).equals(raw)).toBe(true);
+    expect(Buffer.from(rawKernel(dev, vmlinux).data).equals(raw)).toBe(true);
     expect(() => rawKernel(getDevice('gl-ar750'), vmlinux)).toThrow(/linked at 0x80000000 but gl-ar750 loads kernels at 0x80060000/);
   });
 
@@ -41,5 +41,16 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-as', 'mipsel-linux-gnu-ld', 'mipsel
     const dts = execFileSync('dtc', ['-q', '-I', 'dtb', '-O', 'dts', '-'], { input: dtb }).toString();
     expect(dts).toContain('bootargs = "console=ttyS0,115200 rootfstype=squashfs";');
     expect(img[64]).toBe(0x6d); // lc1 lp2 pb2, as OpenWrt
+  });
+
+  it('takes the entry point from the ELF when the device says elf, else from the device', async () => {
+    const pool = createPool({ threads: 0 });
+    const raw = rawKernel(dev, vmlinux);
+    const dtb = new Uint8Array([0xd0, 0x0d, 0xfe, 0xed]);
+    const fixed = await kernelUImage(dev, raw, dtb, { name: 't', time: 0, pool, compress: async (p) => p });
+    const fromElf = await kernelUImage({ ...dev, entryAddress: 'elf' }, raw, dtb, { name: 't', time: 0, pool, compress: async (p) => p });
+    const entryOf = (img: Uint8Array) => new DataView(img.buffer, img.byteOffset).getUint32(20);
+    expect(entryOf(fixed)).toBe(dev.entryAddress);
+    expect(entryOf(fromElf)).toBe(Number(raw.entry & 0xffffffffn));
   });
 });

@@ -12,6 +12,7 @@ import {
   UIMAGE_HEADER_SIZE,
   UImageError,
   concatBytes,
+  decodeHeader,
   encodeHeader,
   readUImage,
   writeUImage,
@@ -201,5 +202,14 @@ describe.skipIf(!havePeers('mkimage', 'dumpimage'))('uImage against mkimage', ()
     const r = await run(process.execPath, [cli, 'mkimage', '-l', join(dir, 'bad')]).catch((e: { code: number; stderr: string }) => e);
     expect(r).toMatchObject({ code: 1 });
     expect((r as { stderr: string }).stderr).toContain('[uimage-bad-dcrc]');
+  });
+});
+
+describe('decodeHeader', () => {
+  it('leaves a Buffer it is given unchanged (Buffer#slice shares memory)', () => {
+    const img = Buffer.from(writeUImage(new Uint8Array([1, 2, 3]), { time: 0, load: 0x80000000, entry: 0x80000000, name: 'x' }));
+    const before = Buffer.from(img);
+    decodeHeader(img);
+    expect(img.equals(before)).toBe(true);
   });
 });

@@ -49,7 +49,8 @@ export function decodeHeader(bytes: Uint8Array): UImageHeader {
     throw new UImageError('uimage-bad-magic', `bad magic 0x${magic.toString(16).padStart(8, '0')} (a uImage starts with 0x27051956)`);
   }
   const hcrc = dv.getUint32(4);
-  const copy = bytes.slice(0, UIMAGE_HEADER_SIZE);
+  // A copy of our own: Buffer#slice would share memory and zero the caller's CRC.
+  const copy = Uint8Array.prototype.slice.call(bytes, 0, UIMAGE_HEADER_SIZE);
   copy.fill(0, 4, 8);
   const want = crc32(copy);
   if (want !== hcrc) {
