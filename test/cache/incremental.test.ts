@@ -12,12 +12,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { build, type BuildResult } from '../../src/build.js';
 import { ArtefactStore } from '../../src/cache/index.js';
 import { havePeers } from '../helpers/peer.js';
-import { tinyKernel } from '../helpers/tiny-kernel.js';
-import { makeTestCache } from '../e2e/test-cache.js';
+import { standinKernelLock } from '../e2e/test-cache.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const fixtureLock = JSON.parse(readFileSync(join(root, 'fixtures', 'lock.json'), 'utf8')) as { packages: Record<string, string> };
-const fixtureKey = readFileSync(join(root, 'fixtures', 'cache.pub'), 'utf8').trim();
 
 type Mod = { name: string; options?: Record<string, unknown> };
 const baseModules: Mod[] = [{ name: 'sshd' }, { name: 'phram' }, { name: 'syslog', options: { loghost: '10.0.0.1:514' } }];
@@ -38,20 +35,10 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-as'))('incremental builds (gl-mt300
   const bytesOf = (r: BuildResult) => r.files.map((f) => [f.file, f.sha256]);
 
   beforeAll(async () => {
-    mkdirSync(join(work, 'k'));
-    const k = tinyKernel(join(work, 'k'));
-    const cache = makeTestCache(join(work, 'testcache'), {
-      'linux-standin-mt7628': { type: 'directory', entries: { vmlinux: { type: 'regular', contents: k.vmlinux } } },
-    });
-    const lock = {
-      version: 1,
-      cache: { url: join(root, 'fixtures', 'cache'), publicKey: fixtureKey },
-      packages: { ...fixtureLock.packages, 'kernel-mt7628': cache.paths['linux-standin-mt7628'] },
-    };
-    writeFileSync(join(work, 'lock.json'), JSON.stringify(lock));
+    const standin = standinKernelLock(work);
     common = {
-      substituters: [pathToFileURL(join(root, 'fixtures', 'cache')).href, pathToFileURL(cache.dir).href],
-      trustedPublicKeys: [fixtureKey, cache.publicKey],
+      substituters: standin.substituters,
+      trustedPublicKeys: standin.trustedPublicKeys,
       jobs: 1,
       time: 1_700_000_000,
     };

@@ -14,12 +14,9 @@ import { build, type BuildResult } from '../../src/build.js';
 import { findParts } from '../../src/image/inspect.js';
 import type { Manifest } from '../../src/image/manifest.js';
 import { havePeers } from '../helpers/peer.js';
-import { tinyKernel } from '../helpers/tiny-kernel.js';
-import { makeTestCache } from './test-cache.js';
+import { standinKernelLock } from './test-cache.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const fixtureLock = JSON.parse(readFileSync(join(root, 'fixtures', 'lock.json'), 'utf8')) as { packages: Record<string, string> };
-const fixtureKey = readFileSync(join(root, 'fixtures', 'cache.pub'), 'utf8').trim();
 
 describe.skipIf(!havePeers('mipsel-linux-gnu-as', 'dumpimage', 'unsquashfs', 'xz', 'dtc'))('firmware pipeline (gl-mt300n-v2)', () => {
   const work = mkdtempSync(join(tmpdir(), 'nixwrt-fw-'));
@@ -29,18 +26,8 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-as', 'dumpimage', 'unsquashfs', 'xz
   let buildOpts: Parameters<typeof build>[0];
 
   beforeAll(async () => {
-    mkdirSync(join(work, 'k'));
-    const k = tinyKernel(join(work, 'k'));
-    raw = k.raw;
-    const cache = makeTestCache(join(work, 'testcache'), {
-      'linux-standin-mt7628': { type: 'directory', entries: { vmlinux: { type: 'regular', contents: k.vmlinux } } },
-    });
-    const lock = {
-      version: 1,
-      cache: { url: join(root, 'fixtures', 'cache'), publicKey: fixtureKey },
-      packages: { ...fixtureLock.packages, 'kernel-mt7628': cache.paths['linux-standin-mt7628'] },
-    };
-    writeFileSync(join(work, 'lock.json'), JSON.stringify(lock));
+    const standin = standinKernelLock(work);
+    raw = standin.raw;
     config = join(work, 'fwtest.json');
     writeFileSync(config, JSON.stringify({
       device: 'gl-mt300n-v2',
@@ -53,8 +40,8 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-as', 'dumpimage', 'unsquashfs', 'xz
       config,
       outDir: join(work, 'out'),
       cacheDir: join(work, 'cache'),
-      substituters: [pathToFileURL(join(root, 'fixtures', 'cache')).href, pathToFileURL(cache.dir).href],
-      trustedPublicKeys: [fixtureKey, cache.publicKey],
+      substituters: standin.substituters,
+      trustedPublicKeys: standin.trustedPublicKeys,
       jobs: 1,
       time: 1_700_000_000,
     };

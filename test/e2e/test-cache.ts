@@ -4,8 +4,10 @@
  * layout Nix writes with `nix copy --to file://DIR?compression=none`.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { tinyKernel } from '../helpers/tiny-kernel.js';
 import { fingerprint, narFromTree, nix32Encode, parseHash, serializeNarInfo, type NarInfo, type NarNode } from '../../src/nix/index.js';
 
 export interface TestCache {
@@ -44,4 +46,30 @@ export function makeTestCache(dir: string, items: Record<string, NarNode>, keyNa
     paths[name] = storePath;
   }
   return { dir, publicKey: `${keyName}:${rawPub.toString('base64')}`, paths };
+}
+
+/**
+ * The fixture lock with a small stand-in MT7628 kernel served from a signed test cache, written
+ * to WORK/lock.json; returns what a build needs to fetch it, and the stand-in's raw image.
+ */
+export function standinKernelLock(work: string): { raw: Buffer; substituters: string[]; trustedPublicKeys: string[] } {
+  const root = join(import.meta.dirname, '..', '..');
+  const fixtureLock = JSON.parse(readFileSync(join(root, 'fixtures', 'lock.json'), 'utf8')) as { packages: Record<string, string> };
+  const fixtureKey = readFileSync(join(root, 'fixtures', 'cache.pub'), 'utf8').trim();
+  mkdirSync(join(work, 'k'));
+  const k = tinyKernel(join(work, 'k'));
+  const cache = makeTestCache(join(work, 'testcache'), {
+    'linux-standin-mt7628': { type: 'directory', entries: { vmlinux: { type: 'regular', contents: k.vmlinux } } },
+  });
+  const lock = {
+    version: 1,
+    cache: { url: join(root, 'fixtures', 'cache'), publicKey: fixtureKey },
+    packages: { ...fixtureLock.packages, 'kernel-mt7628': cache.paths['linux-standin-mt7628'] },
+  };
+  writeFileSync(join(work, 'lock.json'), JSON.stringify(lock));
+  return {
+    raw: k.raw,
+    substituters: [pathToFileURL(join(root, 'fixtures', 'cache')).href, pathToFileURL(cache.dir).href],
+    trustedPublicKeys: [fixtureKey, cache.publicKey],
+  };
 }

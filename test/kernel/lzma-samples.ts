@@ -5,19 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { pseudoRandom } from '../helpers/pseudo-random.js';
 
 /** Deterministic pseudo-random bytes (xorshift32). */
-export function randomBytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export const randomBytes = pseudoRandom;
 
 export function text(n: number): Uint8Array {
   const words = ['router', 'kernel', 'flash', 'uImage', 'squashfs', 'lzma', 'the', 'a', 'of', 'boot', 'nix', 'store'];

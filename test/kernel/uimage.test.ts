@@ -21,22 +21,12 @@ import {
 import { nativeList, nativeMkimage } from '../../native/mkimage.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import { havePeers } from '../helpers/peer.js';
+import { pseudoRandom } from '../helpers/pseudo-random.js';
 
 const run = promisify(execFile);
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-function pseudoRandom(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 describe('uImage writer', () => {
   it('pins the 64-byte header of a known image (bytes from mkimage 2023.01, SOURCE_DATE_EPOCH=1700000000)', () => {

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, symlinkSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NarNode } from '../../src/nix/nar/writer.js';
+import { pseudoRandom as xorshift } from '../helpers/pseudo-random.js';
 
 /** Environment for running Debian's Nix 2.8 without a daemon or build users. */
 export function nixEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -37,15 +38,7 @@ export function writeTree(node: NarNode, path: string): void {
 
 /** Deterministic pseudo-random bytes (xorshift), so trees are the same on every run. */
 export function pseudoRandom(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed | 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return xorshift(n, seed | 1);
 }
 
 const file = (s: string | Uint8Array, executable = false): NarNode => ({
