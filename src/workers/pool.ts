@@ -20,9 +20,12 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** Worker code always runs from dist/ (compiled by `npm ci` / `npm test`), also under vitest. */
+/**
+ * Worker code always runs from dist/ (compiled by `npm ci` / `npm test`), also under vitest.
+ * The entry is CommonJS (see entry.cts): piscina require()s it.
+ */
 function workerFile(): string {
-  return pathToFileURL(join(packageRoot(), 'dist', 'src', 'workers', 'worker.js')).href;
+  return pathToFileURL(join(packageRoot(), 'dist', 'src', 'workers', 'entry.cjs')).href;
 }
 
 export function createPool(opts: { threads?: number } = {}): TaskPool {
