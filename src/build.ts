@@ -5,7 +5,7 @@
  *   device DTS + bootargs ─dtb─▶ DTB;  vmlinux + DTB ─kernel─▶ uImage
  *   ─outputs─▶ firmware.bin, phramware.bin, emulator/, flash/tftp scripts, manifest.json
  */
-import { homedir } from 'node:os';
+import { defaultCacheDir } from './util/cache-dir.js';
 import { join, resolve } from 'node:path';
 import { loadSystem, resolvePackage, type System } from './config/index.js';
 import { fetchClosure } from './nix/index.js';
@@ -16,7 +16,6 @@ import { createPool, type TaskPool } from './workers/pool.js';
 import type { Device } from './image/device.js';
 import { getDevice } from './image/devices.js';
 import { ImageError } from './image/errors.js';
-import { compileDeviceTree, kernelUImage, rawKernel } from './image/kernel-stage.js';
 import { ArtefactStore, type CacheStats } from './cache/index.js';
 import { cachedDtb, kernelCompressor, squashfsCache } from './cache/build-seams.js';
 import { blobInfo, type Manifest, type OutputFile } from './image/manifest.js';
@@ -57,17 +56,21 @@ export interface BuildResult {
   cache: CacheStats;
 }
 
-export function defaultCacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'nixwrt');
-}
+export { defaultCacheDir };
+
+/**
+ * Compression tasks run on the main thread before the worker threads start: a warm build that
+ * recompresses the one or two blocks holding an edited /etc file starts no workers.
+ */
+const INLINE_TASKS = 2;
 
 export async function build(opts: BuildOptions): Promise<BuildResult> {
   const timer = new StageTimer();
   const time = opts.time ?? sourceDateEpoch();
   const outDir = resolve(opts.outDir);
-  const pool = createPool({ threads: opts.jobs });
+  const pool = createPool({ threads: opts.jobs, inlineFirst: INLINE_TASKS });
   try {
-    const system = await timer.time('evaluate', () => loadSystem(opts.config));
+    const system = await timer.time('evaluate', () => loadSystem(opts.config, { cacheDir: opts.cacheDir ?? defaultCacheDir() }));
     const device = getDevice(system.device);
     const outputs = chooseOutputs(device, system, opts.outputs);
     const sources = resolveSources(system, device, opts);
@@ -83,6 +86,8 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     let kernelImage: Uint8Array | undefined;
     let dtb: Uint8Array | undefined;
     if (device.boot.kind === 'uboot') {
+      // Loaded here only: the DT compiler and kernel packaging cost start-up time the emulator never uses.
+      const { compileDeviceTree, kernelUImage, rawKernel } = await import('./image/kernel-stage.js');
       const dtsRoot = await timer.time('unpack-dts', () => unpackStoreObject(fetched.dts!, sources.dts!, join(sources.cacheDir, 'unpacked')));
       const name = `nixwrt ${system.hostname}`.slice(0, 31);
       const raw = await timer.time('objcopy', () => rawKernel(device, vmlinux));

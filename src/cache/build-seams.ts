@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import type { Device } from '../image/device.js';
 import { packageRoot } from '../util/package-root.js';
 import { dtsInputs } from '../image/devices.js';
-import { KERNEL_LZMA, kernelLzma } from '../image/kernel-stage.js';
 import type { BlockCache } from '../squashfs/index.js';
 import type { TaskPool } from '../workers/pool.js';
 import { cachedArtefact, squashfsBlockCache } from './artefacts.js';
@@ -40,6 +39,8 @@ export async function cachedDtb(
  */
 export function kernelCompressor(store: ArtefactStore, pool: TaskPool): (payload: Uint8Array) => Promise<Uint8Array> {
   return async (payload) => {
+    // The kernel stage (and the DT compiler under it) loads only for devices that need it.
+    const { KERNEL_LZMA, kernelLzma } = await import('../image/kernel-stage.js');
     const encoder = await codeHash('../kernel/lzma/');
     const inputs = { kind: 'kernel-lzma', payload: sha256Hex(payload), size: payload.length, lzma: { ...KERNEL_LZMA }, encoder };
     return (await cachedArtefact(store, inputs, () => kernelLzma(payload, pool))).bytes;

@@ -14,9 +14,9 @@ import type { BusyboxOptions, DeviceRequirement, Lock, NixwrtConfig, OverlaySpec
 const IMPLICIT = ['base', 'busybox'];
 
 /** Load a config file and evaluate it: the usual entry point for the CLI and the image stage. */
-export async function loadSystem(path: string, opts: { lock?: Lock } = {}): Promise<System> {
-  const { config, dir, path: abs } = await loadConfig(path);
-  return evaluateConfig(config, { dir, where: abs, ...opts });
+export async function loadSystem(path: string, opts: { lock?: Lock; cacheDir?: string } = {}): Promise<System> {
+  const { config, dir, path: abs } = await loadConfig(path, { cacheDir: opts.cacheDir });
+  return evaluateConfig(config, { dir, where: abs, lock: opts.lock });
 }
 
 /**

@@ -1,15 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { defaultCacheDir } from '../util/cache-dir.js';
 import { ConfigError, LockError } from './errors.js';
 import type { Lock, LockFile, NixwrtConfig } from './types.js';
 
+export interface LoadOptions {
+  /** Where compiled .ts configs are kept (default: the default cache directory). */
+  cacheDir?: string;
+}
+
 /**
- * Load a config file: `.json` is parsed, `.ts`/`.mts`/`.js`/`.mjs` is imported through tsx's
- * tsImport (works from the compiled CLI on Node 20, no global loader hooks left behind).
+ * Load a config file: `.json` is parsed, `.ts`/`.mts` goes through the fast loader
+ * (ts-loader.ts) and, for what that does not handle, like `.js`/`.mjs`, through tsx's tsImport
+ * (works from the compiled CLI on Node 20, no global loader hooks left behind).
  * Returns the config and the directory relative paths in it are resolved against.
  */
-export async function loadConfig(path: string): Promise<{ config: NixwrtConfig; dir: string; path: string }> {
+export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<{ config: NixwrtConfig; dir: string; path: string }> {
   const abs = resolve(path);
   const ext = extname(abs);
   let raw: unknown;
@@ -31,10 +38,9 @@ export async function loadConfig(path: string): Promise<{ config: NixwrtConfig; 
     } catch (err) {
       throw new ConfigError('config-not-found', `${abs}: cannot read config (${(err as Error).message})`, { cause: err });
     }
-    const { tsImport } = await import('tsx/esm/api');
     let mod: { default?: unknown };
     try {
-      mod = (await tsImport(pathToFileURL(abs).href, import.meta.url)) as { default?: unknown };
+      mod = (await importTs(abs, opts.cacheDir ?? defaultCacheDir())) as { default?: unknown };
     } catch (err) {
       throw new ConfigError('config-load-failed', `${abs}: ${(err as Error).message}`, { cause: err });
     }
@@ -46,6 +52,20 @@ export async function loadConfig(path: string): Promise<{ config: NixwrtConfig; 
     throw new ConfigError('config-invalid', `${abs}: unknown config type '${ext}' (use .ts or .json)`);
   }
   return { config: checkConfigShape(raw, abs), dir: dirname(abs), path: abs };
+}
+
+/** A .ts/.mts module through the fast loader, else (and for .js/.mjs) through tsx. */
+async function importTs(abs: string, cacheDir: string): Promise<unknown> {
+  if (['.ts', '.mts'].includes(extname(abs))) {
+    const { importTsFast, NotFastLoadable, configCacheDir } = await import('./ts-loader.js');
+    try {
+      return await importTsFast(abs, configCacheDir(cacheDir));
+    } catch (err) {
+      if (!(err instanceof NotFastLoadable)) throw err;
+    }
+  }
+  const { tsImport } = await import('tsx/esm/api');
+  return tsImport(pathToFileURL(abs).href, import.meta.url);
 }
 
 const KNOWN_KEYS = new Set(['device', 'hostname', 'lock', 'packages', 'modules', 'overlay', 'kernelCmdline', 'kernelPackage', 'outputs', '$schema']);

@@ -14,8 +14,17 @@ export interface BlobInfo {
   sha256: string;
 }
 
+// A build hashes the same kernel and rootfs for its output list and for the manifest: once is enough.
+// Keyed on the array object; callers never change an output's bytes after hashing them.
+const known = new WeakMap<Uint8Array, BlobInfo>();
+
 export function blobInfo(data: Uint8Array): BlobInfo {
-  return { size: data.length, sha256: sha256(data) };
+  let info = known.get(data);
+  if (!info || info.size !== data.length) {
+    info = { size: data.length, sha256: sha256(data) };
+    known.set(data, info);
+  }
+  return { ...info };
 }
 
 export interface OutputFile extends BlobInfo {

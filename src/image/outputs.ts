@@ -1,10 +1,11 @@
 /**
  * Writing the outputs of a build (the I/O edge of src/image): firmware.bin, phramware.bin,
  * the emulator directory, U-Boot scripts, manifest.json. Every file goes through
- * writeFileAtomic; each writer returns what it wrote for the manifest.
+ * writeFileIfChanged (atomic, and an output that already holds the same bytes is left alone);
+ * each writer returns what it wrote for the manifest.
  */
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileIfChanged } from '../util/atomic-write.js';
 import { hexAddress, type Device } from './device.js';
 import { RUN_MANIFEST, type RunManifest } from './emulator.js';
 import { ImageError } from './errors.js';
@@ -34,7 +35,7 @@ export function firmwareLayout(device: Device, kernelSize: number, rootfsSize: n
 async function writeImage(path: string, name: string, layout: FirmwareLayout, kernel: Uint8Array, rootfs: Uint8Array): Promise<OutputFile> {
   const chunks = [...assembleLayout(layout, { kernel, rootfs })];
   const bytes = Buffer.concat(chunks);
-  await writeFileAtomic(path, bytes);
+  await writeFileIfChanged(path, bytes);
   return {
     file: name,
     ...blobInfo(bytes),
@@ -55,7 +56,7 @@ export async function writeFirmware(
   const layout = firmwareLayout(device, kernel.length, rootfs.length, style);
   const fw = await writeImage(join(outDir, 'firmware.bin'), 'firmware.bin', layout, kernel, rootfs);
   const script = flashScript(device, fw.size, net);
-  await writeFileAtomic(join(outDir, 'flash.txt'), Buffer.from(script));
+  await writeFileIfChanged(join(outDir, 'flash.txt'), Buffer.from(script));
   return [fw, { file: 'flash.txt', ...blobInfo(Buffer.from(script)) }];
 }
 
@@ -81,7 +82,7 @@ export async function writePhramware(
   }
   const pw = await writeImage(join(outDir, 'phramware.bin'), 'phramware.bin', layout, kernel, rootfs);
   const script = tftpbootScript(device, loadAddress, net);
-  await writeFileAtomic(join(outDir, 'tftpboot.txt'), Buffer.from(script));
+  await writeFileIfChanged(join(outDir, 'tftpboot.txt'), Buffer.from(script));
   return [pw, { file: 'tftpboot.txt', ...blobInfo(Buffer.from(script)) }];
 }
 
@@ -109,9 +110,9 @@ export async function writeEmulator(
     nic: 'virtio-net-pci',
   };
   const runJson = Buffer.from(`${JSON.stringify(run, null, 2)}\n`);
-  await writeFileAtomic(join(dir, 'vmlinux'), vmlinux);
-  await writeFileAtomic(join(dir, 'rootfs.squashfs'), rootfs);
-  await writeFileAtomic(join(dir, RUN_MANIFEST), runJson);
+  await writeFileIfChanged(join(dir, 'vmlinux'), vmlinux);
+  await writeFileIfChanged(join(dir, 'rootfs.squashfs'), rootfs);
+  await writeFileIfChanged(join(dir, RUN_MANIFEST), runJson);
   return [
     { file: 'emulator/vmlinux', ...blobInfo(vmlinux) },
     { file: 'emulator/rootfs.squashfs', ...blobInfo(rootfs) },
@@ -120,5 +121,5 @@ export async function writeEmulator(
 }
 
 export async function writeManifest(outDir: string, m: Manifest): Promise<void> {
-  await writeFileAtomic(join(outDir, 'manifest.json'), Buffer.from(manifestJson(m)));
+  await writeFileIfChanged(join(outDir, 'manifest.json'), Buffer.from(manifestJson(m)));
 }

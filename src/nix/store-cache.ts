@@ -1,5 +1,4 @@
 import { readFile, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { formatHashNix32, hashEquals, parseHash } from './hash.js';
@@ -41,11 +40,7 @@ interface InfoFile {
   listing: NarListingEntry;
 }
 
-/** `$XDG_CACHE_HOME/nixwrt`, else `~/.cache/nixwrt`. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env.XDG_CACHE_HOME;
-  return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'nixwrt');
-}
+export { defaultCacheDir } from '../util/cache-dir.js';
 
 export function cachedNarPath(cacheDir: string, storePath: string): string {
   return join(cacheDir, 'nar', `${storePathHashPart(storePath)}.nar`);

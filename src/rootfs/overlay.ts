@@ -10,7 +10,6 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { extract } from 'tar-stream';
 import { RootfsError } from './errors.js';
 import type { TreeNode } from './tree.js';
 
@@ -54,6 +53,8 @@ export async function overlayFromTarball(file: string, mtime: number): Promise<O
   const out: OverlayEntry[] = [];
   const files = new Map<string, Uint8Array>();
   try {
+    // tar-stream is loaded only for tarball overlays (it costs start-up time on every build).
+    const { extract } = await import('tar-stream');
     const head = await firstBytes(file, 6);
     let input: Readable = createReadStream(file);
     if (head[0] === 0x1f && head[1] === 0x8b) input = input.pipe(createGunzip());

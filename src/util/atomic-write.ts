@@ -1,4 +1,4 @@
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -10,11 +10,13 @@ export function tempPathFor(path: string): string {
 /**
  * Write `data` to `path` so that readers see either the old file or the whole new one:
  * write a temp file, fsync, rename. On failure the temp file is removed.
+ * `durable: false` skips the fsync, for files whose readers check them by hash anyway (the
+ * artefact cache): after a crash such a file may be short, never silently wrong.
  */
 export async function writeFileAtomic(
   path: string,
   data: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  opts: { mode?: number } = {},
+  opts: { mode?: number; durable?: boolean } = {},
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
@@ -25,7 +27,7 @@ export async function writeFileAtomic(
     } else {
       for await (const chunk of data) await fh.write(chunk);
     }
-    await fh.sync();
+    if (opts.durable !== false) await fh.sync();
     await fh.close();
     await rename(tmp, path);
   } catch (err) {
@@ -33,4 +35,18 @@ export async function writeFileAtomic(
     await rm(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * writeFileAtomic, unless `path` already holds exactly `data`: an incremental build then leaves
+ * unchanged outputs alone (no rewrite, no fsync; their mtime stays). Returns whether it wrote.
+ */
+export async function writeFileIfChanged(path: string, data: Uint8Array, opts: { mode?: number } = {}): Promise<boolean> {
+  const old = await stat(path).catch(() => undefined);
+  if (old?.isFile() && old.size === data.length && (opts.mode === undefined || (old.mode & 0o777) === opts.mode)) {
+    const bytes = await readFile(path).catch(() => undefined);
+    if (bytes && bytes.equals(data)) return false;
+  }
+  await writeFileAtomic(path, data, opts);
+  return true;
 }

@@ -5,7 +5,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Piscina } from 'piscina';
 import { packageRoot } from '../util/package-root.js';
 import { tasks, type TaskInput, type TaskName, type TaskOutput } from './tasks.js';
 
@@ -28,24 +27,56 @@ function workerFile(): string {
   return pathToFileURL(join(packageRoot(), 'dist', 'src', 'workers', 'entry.cjs')).href;
 }
 
-export function createPool(opts: { threads?: number } = {}): TaskPool {
+export interface PoolOptions {
+  /** Worker threads (default: the machine's parallelism); 0 runs every task on the calling thread. */
+  threads?: number;
+  /**
+   * Run the first N tasks on the calling thread; the threads start only at task N + 1. An
+   * incremental build that recompresses one or two blocks then never pays for starting workers.
+   */
+  inlineFirst?: number;
+  /** Called once when the worker threads start (for tests and --timings). */
+  onStart?: () => void;
+}
+
+/**
+ * A pool whose threads (and piscina itself) start on first use, so a build where every block
+ * comes from the cache starts none.
+ */
+export function createPool(opts: PoolOptions = {}): TaskPool {
   const threads = opts.threads ?? defaultThreads();
-  if (threads <= 0) return inlinePool();
-  const piscina = new Piscina({
-    filename: workerFile(),
-    minThreads: threads,
-    maxThreads: threads,
-    // Keep every worker busy with a small backlog; callers bound what they submit.
-    concurrentTasksPerWorker: 1,
-    idleTimeout: 1000,
-  });
+  const inline = inlinePool();
+  if (threads <= 0) return inline;
+  let inlineLeft = opts.inlineFirst ?? 0;
+  let started: Promise<import('piscina').Piscina> | undefined;
+  const start = () => {
+    started ??= import('piscina').then(({ Piscina }) => {
+      opts.onStart?.();
+      return new Piscina({
+        filename: workerFile(),
+        minThreads: threads,
+        maxThreads: threads,
+        // Keep every worker busy with a small backlog; callers bound what they submit.
+        concurrentTasksPerWorker: 1,
+        idleTimeout: 1000,
+      });
+    });
+    return started;
+  };
   return {
     threads,
     async run(name, input, transfer) {
+      if (inlineLeft > 0 && started === undefined) {
+        inlineLeft--;
+        return inline.run(name, input);
+      }
+      const piscina = await start();
       const res = (await piscina.run({ name, input }, { transferList: transfer })) as { value: unknown };
       return res.value as TaskOutput<typeof name>;
     },
-    close: () => piscina.destroy(),
+    async close() {
+      if (started) await (await started).destroy();
+    },
   };
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkConfigShape, loadConfig, loadLock, parseLock, resolvePackage } from '../../src/config/load.js';
 import { isOverride } from '../../src/config/types.js';
@@ -13,8 +15,8 @@ describe('loadConfig', () => {
     expect(config.modules?.[0]).toEqual({ name: 'ntpd', options: { servers: ['pool.example'] } });
     expect(dir).toBe(data.replace(/\/$/, ''));
   });
-  it('loads a TypeScript config through tsx, override() survives the second module copy', async () => {
-    const { config } = await loadConfig(join(data, 'minimal.ts'));
+  it('loads a TypeScript config, override() survives the second module copy', async () => {
+    const { config } = await loadConfig(join(data, 'minimal.ts'), { cacheDir: mkdtempSync(join(tmpdir(), 'nixwrt-load-')) });
     expect(config.hostname).toBe('tsbox');
     const opt = (config.modules?.[0]?.options as { rootPasswordHash: unknown }).rootPasswordHash;
     expect(isOverride(opt)).toBe(true);

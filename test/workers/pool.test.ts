@@ -17,6 +17,26 @@ describe('task pool', () => {
       await pool.close();
     }
   });
+
+  it('starts no threads until a task needs one, and runs the first inlineFirst tasks on the calling thread', async () => {
+    let starts = 0;
+    const unused = createPool({ threads: 2, onStart: () => starts++ });
+    await unused.close();
+    expect(starts).toBe(0);
+    const pool = createPool({ threads: 1, inlineFirst: 1, onStart: () => starts++ });
+    try {
+      const a = input.slice();
+      expect((await pool.run('selftest.reverse', { data: a }, [a.buffer])).sum).toBe(expectedSum);
+      expect(starts).toBe(0);
+      expect(a.byteLength).toBe(input.length); // ran inline: nothing was moved
+      const b = input.slice();
+      expect((await pool.run('selftest.reverse', { data: b }, [b.buffer])).sum).toBe(expectedSum);
+      expect(starts).toBe(1);
+      expect(b.byteLength).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
 });
 
 describe('task pool shutdown', () => {

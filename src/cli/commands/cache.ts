@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
-import { defaultCacheDir } from '../../build.js';
+import { defaultCacheDir } from '../../util/cache-dir.js';
 import { ArtefactStore } from '../../cache/index.js';
 
 /** Default size limit for `nixwrt cache gc`. */
