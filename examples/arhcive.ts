@@ -14,7 +14,7 @@ export default defineConfig({
       name: 'rsyncd',
       options: {
         modules: { backup: { path: '/srv/backup', readOnly: false, comment: 'nightly backups', authUsers: ['backup'] } },
-        secrets: { backup: process.env.NIXWRT_RSYNC_PASSWORD ?? 'demo-rsync-password' },
+        secrets: { backup: process.env.NIXWRT_RSYNC_PASSWORD || 'demo-rsync-password' },
       },
     },
   ],

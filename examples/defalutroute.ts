@@ -1,11 +1,11 @@
-// PPPoE router on a GL.iNet GL-AR750: PPPoE uplink on the WAN port, DHCP for the LAN.
-// Credentials from NIXWRT_PPPOE_USER / NIXWRT_PPPOE_PASSWORD (demo defaults).
-// Note: the fixture cache has no ppp; with fixtures/lock.json this config fails with
-// "unknown package 'ppp'" until a lock names a ppp (pppd + rp-pppoe plugin) store path.
+// PPPoE router on a GL.iNet GL-MT300A (MT7620A, two Ethernet ports): PPPoE uplink on the WAN
+// port, DHCP for the LAN. Credentials from NIXWRT_PPPOE_USER / NIXWRT_PPPOE_PASSWORD (demo
+// defaults). (The fixture userland is Debian mipsel, so a little-endian board: Debian has no
+// big-endian MIPS port any more for a GL-AR750.)
 import { defineConfig } from '../src/config/types.js';
 
 export default defineConfig({
-  device: 'gl-ar750',
+  device: 'gl-mt300a',
   hostname: 'defalutroute',
   lock: '../fixtures/lock.json',
   modules: [
@@ -14,8 +14,8 @@ export default defineConfig({
       name: 'pppoe',
       options: {
         interface: 'eth0',
-        username: process.env.NIXWRT_PPPOE_USER ?? 'demo@isp.example',
-        password: process.env.NIXWRT_PPPOE_PASSWORD ?? 'demo-password',
+        username: process.env.NIXWRT_PPPOE_USER || 'demo@isp.example',
+        password: process.env.NIXWRT_PPPOE_PASSWORD || 'demo-password',
       },
     },
     { name: 'dhcpServer', options: { interface: 'eth1', start: '192.168.8.100', end: '192.168.8.250', router: '192.168.8.1' } },

@@ -1,11 +1,10 @@
 // Wireless extender on a GL.iNet GL-MT300N-v2 (MT7628): hostapd bridged with the wired port.
-// SSID and passphrase come from NIXWRT_SSID / NIXWRT_PSK; the defaults are for demos only.
-// Note: the fixture cache has no hostapd; with fixtures/lock.json this config fails with
-// "unknown package 'hostapd'" until a lock names a hostapd store path.
+// SSID and passphrase come from NIXWRT_SSID / NIXWRT_PSK (unset or empty: the demo defaults,
+// which are for demos only).
 import { defineConfig } from '../src/config/types.js';
 
-const ssid = process.env.NIXWRT_SSID ?? 'extensino-demo';
-const psk = process.env.NIXWRT_PSK ?? 'demo-passphrase-change-me';
+const ssid = process.env.NIXWRT_SSID || 'extensino-demo';
+const psk = process.env.NIXWRT_PSK || 'demo-passphrase-change-me';
 
 export default defineConfig({
   device: 'gl-mt300n-v2',

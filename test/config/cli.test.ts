@@ -6,6 +6,14 @@ import { describe, expect, it } from 'vitest';
 // Runs the compiled CLI (npm test compiles first), as a user would.
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const nixwrt = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/nixwrt.js'), ...args], { encoding: 'utf8' });
+const hostapdConf = (env: Record<string, string>) => {
+  const r = spawnSync(process.execPath, [join(root, 'bin/nixwrt.js'), 'eval', '--json', join(root, 'examples/extensino.ts')], {
+    encoding: 'utf8',
+    env: { ...process.env, NIXWRT_SSID: '', NIXWRT_PSK: '', ...env },
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { files: Record<string, { content: string }> }).files['/etc/hostapd.conf']!.content;
+};
 
 describe('nixwrt eval', () => {
   it('summarises examples/emu.ts', () => {
@@ -21,13 +29,21 @@ describe('nixwrt eval', () => {
     expect(s.hostname).toBe('jsonbox');
     expect(s.files['/etc/hostname']!.content).toBe('jsonbox\n');
   }, 60_000);
+  it('takes extensino\'s SSID and passphrase from NIXWRT_SSID / NIXWRT_PSK, with demo defaults', () => {
+    const unset = hostapdConf({});
+    expect(unset).toContain('ssid=extensino-demo\n');
+    expect(unset).toContain('wpa_passphrase=demo-passphrase-change-me\n');
+    const set = hostapdConf({ NIXWRT_SSID: 'my-net', NIXWRT_PSK: 'correct horse battery' });
+    expect(set).toContain('ssid=my-net\n');
+    expect(set).toContain('wpa_passphrase=correct horse battery\n');
+  }, 60_000);
   it('fails naming an unknown module, a bad option, an unknown package', () => {
     const a = nixwrt('eval', join(root, 'test/config/data/unknown-module.json'));
     expect(a.status).toBe(1);
     expect(a.stderr).toMatch(/^nixwrt: .*unknown-module\.json: modules\[0\]: unknown module 'telnetd' \(known: .*\) \[unknown-module\]\n$/);
     const b = nixwrt('eval', join(root, 'test/config/data/bad-option.json'));
     expect(b.stderr).toBe('nixwrt: module sshd: option port: expected an integer >= 1 <= 65535, got 70000 [bad-option]\n');
-    const c = nixwrt('eval', join(root, 'examples/defalutroute.ts'));
-    expect(c.stderr).toMatch(/^nixwrt: unknown package 'ppp' \(wanted by module pppoe\): not in lock .*fixtures\/lock\.json; known: .* \[unknown-package\]\n$/);
+    const c = nixwrt('eval', join(root, 'test/config/data/unknown-package.json'));
+    expect(c.stderr).toMatch(/^nixwrt: unknown package 'ppp' \(wanted by module pppoe\): not in lock .*test\/config\/data\/lock\.json; known: .* \[unknown-package\]\n$/);
   }, 60_000);
 });

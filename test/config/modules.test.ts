@@ -208,7 +208,7 @@ describe('pppoe, l2tp', () => {
   it('pppoe writes the peer file and secrets', async () => {
     const s = await evalModules([{ name: 'pppoe', options: { interface: 'eth1', username: 'user@isp', password: 'pw' } }]);
     expect(text(s, '/etc/ppp/peers/pppoe')).toBe(
-      'plugin rp-pppoe.so\nnic-eth1\nuser "user@isp"\nnoauth\nnoipdefault\ndefaultroute\nreplacedefaultroute\nusepeerdns\npersist\nmaxfail 0\nholdoff 10\n' +
+      `plugin ${sp('ppp')}/lib/pppd/rp-pppoe.so\nnic-eth1\nuser "user@isp"\nnoauth\nnoipdefault\ndefaultroute\nreplacedefaultroute\nusepeerdns\npersist\nmaxfail 0\nholdoff 10\n` +
         'lcp-echo-interval 30\nlcp-echo-failure 4\nmtu 1492\nmru 1492\nhide-password\n',
     );
     expect(text(s, '/etc/ppp/chap-secrets')).toBe('# client\tserver\tsecret\taddresses\n"user@isp"\t*\t"pw"\t*\n');

@@ -3,7 +3,7 @@ import { ifname, lineText, t } from '../options.js';
 import type { PppoeOptions } from '../types.js';
 import { pppSecrets } from './ppp-common.js';
 
-/** pppoe: pppd with the rp-pppoe plugin, persistent, default route and peer DNS. */
+/** pppoe: pppd with the rp-pppoe plugin (`<ppp>/lib/pppd/rp-pppoe.so`), persistent, default route and peer DNS. */
 export const pppoe = defineModule<PppoeOptions, { package: string; defaultRoute: boolean }>({
   name: 'pppoe',
   description: 'PPPoE uplink (pppd + rp-pppoe plugin)',
@@ -17,8 +17,9 @@ export const pppoe = defineModule<PppoeOptions, { package: string; defaultRoute:
   required: ['interface', 'username', 'password'],
   defaults: { package: 'ppp', defaultRoute: true },
   contribute(o, ctx) {
+    // By store path: a bare name would be looked up in pppd's compiled-in /usr/lib/pppd/<version>.
     const opts = [
-      'plugin rp-pppoe.so',
+      `plugin ${ctx.pkg(o.package)}/lib/pppd/rp-pppoe.so`,
       `nic-${o.interface}`,
       `user "${o.username}"`,
       'noauth',
