@@ -8,7 +8,7 @@
 import { defaultCacheDir } from './util/cache-dir.js';
 import { join, resolve } from 'node:path';
 import { loadSystem, resolvePackage, type System } from './config/index.js';
-import { fetchClosure } from './nix/index.js';
+import { fetchClosure, type FetchProgress } from './nix/index.js';
 import { buildRootfs } from './rootfs/index.js';
 import { writeSquashfsToBuffer } from './squashfs/index.js';
 import type { DirNode } from './rootfs/tree.js';
@@ -17,6 +17,7 @@ import type { Device } from './image/device.js';
 import { getDevice } from './image/devices.js';
 import { ImageError } from './image/errors.js';
 import { ArtefactStore, type CacheStats } from './cache/index.js';
+import { cacheMaxSize } from './cache/limit.js';
 import { cachedDtb, kernelCompressor, squashfsCache } from './cache/build-seams.js';
 import { blobInfo, type Manifest, type OutputFile } from './image/manifest.js';
 import { writeEmulator, writeFirmware, writeManifest, writePhramware } from './image/outputs.js';
@@ -44,7 +45,19 @@ export interface BuildOptions {
   /** Time stamped into squashfs and uImage (default SOURCE_DATE_EPOCH, else 0). */
   time?: number;
   tftp?: TftpSettings;
+  /**
+   * Size limit of the artefact cache in bytes, applied after the build (least recently used
+   * entries go first). Default: $NIXWRT_CACHE_MAX_SIZE (bytes, or with K, M, G), else 2 GiB.
+   */
+  cacheMaxSize?: number;
+  /** Download and compression progress (the CLI draws bars from it on a terminal). */
+  onProgress?: (e: BuildProgress) => void;
 }
+
+export type BuildProgress =
+  | { kind: 'fetch'; event: FetchProgress }
+  /** File bytes of the rootfs through the squashfs data stage. */
+  | { kind: 'squashfs'; done: number; total: number };
 
 export interface BuildResult {
   outDir: string;
@@ -52,8 +65,8 @@ export interface BuildResult {
   manifest: Manifest;
   files: OutputFile[];
   timings: StageTiming[];
-  /** Artefact cache use: hits, misses, damaged entries found, entries written. */
-  cache: CacheStats;
+  /** Artefact cache use: hits, misses, damaged entries found, entries written; and the size limit applied after. */
+  cache: CacheStats & { gc?: { before: number; after: number; removed: number } };
 }
 
 export { defaultCacheDir };
@@ -65,20 +78,22 @@ export { defaultCacheDir };
 const INLINE_TASKS = 2;
 
 export async function build(opts: BuildOptions): Promise<BuildResult> {
-  const timer = new StageTimer();
+  const cacheDir = resolve(opts.cacheDir ?? defaultCacheDir());
+  const maxCacheSize = cacheMaxSize(opts.cacheMaxSize); // a bad $NIXWRT_CACHE_MAX_SIZE fails before any work
+  const store = new ArtefactStore(cacheDir);
+  const timer = new StageTimer(() => store.stats);
   const time = opts.time ?? sourceDateEpoch();
   const outDir = resolve(opts.outDir);
   const pool = createPool({ threads: opts.jobs, inlineFirst: INLINE_TASKS });
   try {
-    const system = await timer.time('evaluate', () => loadSystem(opts.config, { cacheDir: opts.cacheDir ?? defaultCacheDir() }));
+    const system = await timer.time('evaluate', () => loadSystem(opts.config, { cacheDir }));
     const device = getDevice(system.device);
     const outputs = chooseOutputs(device, system, opts.outputs);
     const sources = resolveSources(system, device, opts);
-    const store = new ArtefactStore(sources.cacheDir);
 
-    const fetched = await timer.time('fetch', () => fetchAll(sources));
+    const fetched = await timer.time('fetch', () => fetchAll(sources, opts.onProgress));
     const tree = await timer.time('rootfs', () => rootfsTree(system, fetched.rootfs, device, time));
-    const rootfs = await timer.time('squashfs', () => squashfsImage(system, tree, time, pool, store));
+    const rootfs = await timer.time('squashfs', () => squashfsImage(system, tree, time, pool, store, opts.onProgress));
     const vmlinux = await timer.time('vmlinux', () => readStoreFile(fetched.kernel, 'vmlinux', sources.kernel));
 
     const cmdline = kernelCmdline(device, system);
@@ -110,7 +125,10 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const manifest = buildManifest(system, device, sources, fetched, { cmdline, vmlinux, kernelImage, dtb, rootfs, files });
     await timer.time('manifest', () => writeManifest(outDir, manifest));
     await store.flush();
-    return { outDir, device: device.name, manifest, files, timings: timer.stages, cache: { ...store.stats } };
+    const stats = { ...store.stats };
+    // Keep the artefact cache under its limit; a build that added nothing leaves it as it was.
+    const gc = stats.puts > 0 ? await timer.time('cache-gc', () => store.gc(maxCacheSize)) : undefined;
+    return { outDir, device: device.name, manifest, files, timings: timer.stages, cache: { ...stats, ...(gc ? { gc } : {}) } };
   } finally {
     await pool.close();
   }
@@ -169,8 +187,14 @@ interface Fetched {
 }
 
 /** The rootfs closure and the boot inputs (kernel, DTS tree) fetched apart: only the first goes into /nix/store. */
-async function fetchAll(s: Sources): Promise<Fetched> {
-  const fopts = { substituters: s.substituters, trustedPublicKeys: s.trustedPublicKeys, cacheDir: s.cacheDir, jobs: s.jobs };
+async function fetchAll(s: Sources, onProgress?: (e: BuildProgress) => void): Promise<Fetched> {
+  const fopts = {
+    substituters: s.substituters,
+    trustedPublicKeys: s.trustedPublicKeys,
+    cacheDir: s.cacheDir,
+    jobs: s.jobs,
+    onProgress: onProgress && ((event: FetchProgress) => onProgress({ kind: 'fetch', event })),
+  };
   const bootRoots = [s.kernel, ...(s.dts ? [s.dts] : [])];
   const [rootfs, boot] = await Promise.all([fetchClosure(s.rootfsRoots, fopts), fetchClosure(bootRoots, fopts)]);
   return {
@@ -192,9 +216,17 @@ async function rootfsTree(system: System, closure: ReadonlyMap<string, StoreObje
   return tree;
 }
 
-async function squashfsImage(system: System, tree: DirNode, time: number, pool: TaskPool, store: ArtefactStore): Promise<Uint8Array> {
+async function squashfsImage(
+  system: System,
+  tree: DirNode,
+  time: number,
+  pool: TaskPool,
+  store: ArtefactStore,
+  onProgress?: (e: BuildProgress) => void,
+): Promise<Uint8Array> {
   const comp = system.outputs.compression === 'lzma' ? 'xz' : system.outputs.compression;
-  return writeSquashfsToBuffer(tree, { comp, mkfsTime: time, allTime: time, allRoot: true, pool, blockCache: await squashfsCache(store) });
+  const progress = onProgress && ((done: number, total: number) => onProgress({ kind: 'squashfs', done, total }));
+  return writeSquashfsToBuffer(tree, { comp, mkfsTime: time, allTime: time, allRoot: true, pool, blockCache: await squashfsCache(store), onProgress: progress });
 }
 
 function kernelCmdline(device: Device, system: System): string[] {

@@ -1,83 +1,77 @@
-// Pipeline benchmark: `nixwrt build` of examples/emu.ts, cold (empty cache dir) and warm
-// (same cache dir, hostname changed), against a script of the classic tools doing what
-// NixWRT's derivations do with the same inputs (the rootfs tree and the Malta vmlinux):
-// mksquashfs -comp xz; objcopy -O binary, lzma_alone, mkimage, dd. Prints a Markdown section.
+// Pipeline benchmark: `nixwrt build` of examples/emu.ts cold (empty cache dir) and warm (same
+// cache and output dir, hostname changed), against a script of the classic tools doing what
+// NixWRT's derivations do with the same inputs (src/bench/classic.ts: mksquashfs -comp xz;
+// objcopy -O binary, lzma_alone, mkimage, dd). The library pair runs in one process (what
+// `nixwrt bench` does); the CLI pair runs each build as its own `nixwrt build` process, start-up
+// included. Prints a Markdown section.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from '../../dist/src/build.js';
+import { benchConfig } from '../../dist/src/bench/compare.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'nixwrt-bench-pipeline-'));
-const cacheDir = join(work, 'cache');
 const example = join(root, 'examples', 'emu.ts');
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
-async function timed(label, fn) {
-  const t = performance.now();
-  const r = await fn();
-  return { label, ms: performance.now() - t, r };
-}
-const run = (cmd, args) => execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-
-const cold = await timed('nixwrt build, cold (empty cache dir)', () => build({ config: example, outDir: join(work, 'cold'), cacheDir }));
-// A second config differing only in its hostname, as a developer's edit would.
-const src = readFileSync(example, 'utf8').replace("hostname: 'emu'", "hostname: 'emu2'").replaceAll("'../", `'${root}/`);
-const edited = join(root, 'examples', '.bench-emu2.ts');
-writeFileSync(edited, src);
-let warm;
+// Copies differing only in their hostname, as a developer's edit would.
+const edited = (host) => {
+  const file = join(root, 'examples', `.bench-${host}.ts`);
+  writeFileSync(file, readFileSync(example, 'utf8').replace("hostname: 'emu'", `hostname: '${host}'`));
+  return file;
+};
+const warmFile = edited('emu2');
+const cliWarmFile = edited('emu3');
+const loadStart = load();
+let r;
+const cli = {};
 try {
-  warm = await timed('nixwrt build, warm (hostname changed)', () => build({ config: edited, outDir: join(work, 'warm'), cacheDir }));
+  r = await benchConfig({ config: example, warmConfig: warmFile, work: join(work, 'lib') });
+  const nixwrt = (config) => {
+    const t = performance.now();
+    execFileSync(process.execPath, [join(root, 'bin', 'nixwrt.js'), 'build', config, '--out', join(work, 'cli-out'), '--cache-dir', join(work, 'cli-cache')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    return performance.now() - t;
+  };
+  cli.cold = nixwrt(example);
+  cli.warm = nixwrt(cliWarmFile);
 } finally {
-  execFileSync('rm', ['-f', edited]);
+  rmSync(warmFile, { force: true });
+  rmSync(cliWarmFile, { force: true });
 }
 
-// The classic tools on the same inputs: the cold build's rootfs tree and vmlinux.
-const tree = join(work, 'tree');
-const vmlinux = join(work, 'cold', 'emulator', 'vmlinux');
-run('unsquashfs', ['-no-xattrs', '-d', tree, join(work, 'cold', 'emulator', 'rootfs.squashfs')]);
-const w = (f) => join(work, f);
-const squash = await timed('mksquashfs -comp xz (same tree)', () =>
-  run('mksquashfs', [tree, w('classic.sqfs'), '-comp', 'xz', '-all-root', '-noappend', '-quiet', '-mkfs-time', '0', '-all-time', '0']),
-);
-const kernel = await timed('objcopy + lzma_alone + mkimage (same vmlinux)', () => {
-  run('mipsel-linux-gnu-objcopy', ['-O', 'binary', '-R', '.reginfo', '-R', '.notes', '-R', '.note', '-R', '.comment', '-R', '.mdebug', '-R', '.note.gnu.build-id', '-S', vmlinux, w('vmlinux.bin')]);
-  run('lzma_alone', ['e', w('vmlinux.bin'), w('vmlinux.lzma'), '-lc1', '-lp2', '-pb2', '-d23']);
-  run('mkimage', ['-A', 'mips', '-O', 'linux', '-T', 'kernel', '-C', 'lzma', '-a', '0x80100000', '-e', '0x80100000', '-n', 'nixwrt', '-d', w('vmlinux.lzma'), w('kernel.uImage')]);
-});
-const dd = await timed('dd (kernel + rootfs into one image)', () => {
-  run('dd', [`if=${w('kernel.uImage')}`, `of=${w('firmware.bin')}`, 'bs=64k', 'conv=sync', 'status=none']);
-  run('dd', [`if=${w('classic.sqfs')}`, `of=${w('firmware.bin')}`, 'bs=64k', 'oflag=append', 'conv=notrunc', 'status=none']);
-});
-const classic = { label: 'classic script, total', ms: squash.ms + kernel.ms + dd.ms };
-
+const classic = r.classic;
+const squash = classic.steps[0];
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
-const row = (t) => `| ${t.label} | ${s(t.ms)} | ${(t.ms / squash.ms).toFixed(2)}× | ${(t.ms / classic.ms).toFixed(2)}× |`;
-const stages = (r) => r.timings.map((x) => `${x.stage} ${s(x.ms)}`).join(', ');
-const sq = (d) => statSync(join(work, d, 'emulator', 'rootfs.squashfs')).size;
+const row = (label, ms) => `| ${label} | ${s(ms)} | ${(ms / squash.ms).toFixed(2)}× | ${(ms / classic.totalMs).toFixed(2)}× |`;
+const stages = (b) => b.result.timings.map((x) => `${x.stage} ${s(x.ms)}`).join(', ');
+const pct = (a, b) => `${((a / b) * 100).toFixed(1)} %`;
 console.log(`## pipeline (incremental builds, examples/emu.ts)
 
-Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}. Command: \`npm run bench -- pipeline\`.
+Machine: ${r.machine.cpus} × ${r.machine.model}, Node ${r.machine.node}. Command: \`npm run bench -- pipeline\`.
+Load average (1, 5, 15 min): ${loadStart} at start, ${load()} at the end.
 
-Warm rebuild after a hostname change: **${((warm.ms / cold.ms) * 100).toFixed(1)} % of the cold build** (goal ≤ 5 %).
+Warm rebuild after a hostname change, in one process (\`nixwrt bench\`, library): **${pct(r.warm.ms, r.cold.ms)} of the cold build** (goal ≤ 5 %).
+Each as its own \`nixwrt build\` process (start-up included): warm ${pct(cli.warm, cli.cold)} of cold.
 
 | step | wall | vs mksquashfs | vs classic script |
 |---|---|---|---|
-${row(cold)}
-${row(warm)}
-${row(squash)}
-${row(kernel)}
-${row(dd)}
-${row(classic)}
+${row('nixwrt build, cold (empty cache dir)', r.cold.ms)}
+${row('nixwrt build, warm (hostname changed, same out dir)', r.warm.ms)}
+${row('`nixwrt build` process, cold', cli.cold)}
+${row('`nixwrt build` process, warm (hostname changed)', cli.warm)}
+${classic.steps.map((st) => row(`${st.label}${st === squash ? ' (same tree)' : ''}`, st.ms)).join('\n')}
+${row('classic script, total', classic.totalMs)}
 
 The emulator output needs no kernel packaging (QEMU boots the vmlinux), so "vs mksquashfs" is
 the like-for-like ratio; the classic script also packages the same vmlinux as a uImage, as a
 flash device's derivations would.
 
-Rootfs: ours ${sq('cold')} bytes cold, ${sq('warm')} warm; mksquashfs ${statSync(w('classic.sqfs')).size} bytes.
-Artefact cache: cold ${JSON.stringify(cold.r.cache)}; warm ${JSON.stringify(warm.r.cache)}.
+Rootfs: ours ${r.rootfsBytes.ours} bytes; mksquashfs ${r.rootfsBytes.classic} bytes.
+Artefact cache: cold ${JSON.stringify(r.cold.result.cache)}; warm ${JSON.stringify(r.warm.result.cache)}.
 
-Stages (cold): ${stages(cold.r)}.
-Stages (warm): ${stages(warm.r)}.
+Stages (cold): ${stages(r.cold)}.
+Stages (warm): ${stages(r.warm)}.
 `);
+execFileSync('rm', ['-rf', work]);

@@ -20,4 +20,5 @@ export const commandModules: Record<string, () => Promise<CommandModule>> = {
   lzma: () => import('./commands/lzma.js'),
   dtc: () => import('./commands/dtc.js'),
   cache: () => import('./commands/cache.js'),
+  bench: () => import('./commands/bench.js'),
 };

@@ -113,6 +113,13 @@ export async function writeData(
   const fragments: FragmentEntry[] = [];
   const dupOf = opts.dedup ? await findDuplicates(order) : new Map<PNode, PNode>();
   const cacheKey = settingsKey(opts.comp, blockSize);
+  let bytesTotal = 0;
+  let bytesDone = 0;
+  if (opts.onProgress) for (const p of order) if (p.node.type === 'file' && !dupOf.has(p)) bytesTotal += contentSize(p.node.content);
+  const progress = (n: number) => {
+    bytesDone += n;
+    opts.onProgress?.(bytesDone, bytesTotal);
+  };
 
   const compress = async (data: Uint8Array, mayTransfer: boolean): Promise<BlockOut> => {
     if (opts.comp.comp === 'none') return { sparse: false, data, compressed: false };
@@ -129,20 +136,21 @@ export async function writeData(
   };
 
   // Blocks in flight, in output order. Each entry is written when it reaches the head.
-  const fifo: Array<{ out: Promise<BlockOut>; done: (start: number, word: number) => void }> = [];
+  const fifo: Array<{ out: Promise<BlockOut>; size: number; done: (start: number, word: number) => void }> = [];
   const maxInFlight = Math.max(4, pool.threads * 3);
   const drainOne = async () => {
     const it = fifo.shift()!;
     const r = await it.out;
+    progress(it.size);
     const start = sink.pos;
     if (r.sparse) return it.done(start, 0);
     await sink.write(r.data);
     it.done(start, r.compressed ? r.data.length : r.data.length | DATA_RAW);
   };
-  const push = async (out: Promise<BlockOut>, done: (start: number, word: number) => void) => {
+  const push = async (out: Promise<BlockOut>, size: number, done: (start: number, word: number) => void) => {
     // Never leave a rejected promise unobserved while it waits in the queue.
     out.catch(() => undefined);
-    fifo.push({ out, done });
+    fifo.push({ out, size, done });
     while (fifo.length > maxInFlight) await drainOne();
   };
 
@@ -153,7 +161,7 @@ export async function writeData(
     const f = open[which];
     open[which] = undefined;
     if (!f || f.size === 0) return;
-    await push(compress(f.buf.subarray(0, f.size), false), (start, word) => {
+    await push(compress(f.buf.subarray(0, f.size), false), f.size, (start, word) => {
       fragments[f.index] = { start, sizeWord: word };
     });
   };
@@ -198,8 +206,8 @@ export async function writeData(
         fd.blockSizes[slot] = word;
         if (word === 0) fd.sparse += len;
       };
-      if (isZero(chunk)) await push(Promise.resolve({ sparse: true }), done);
-      else await push(compress(chunk, src.kind !== 'bytes'), done);
+      if (isZero(chunk)) await push(Promise.resolve({ sparse: true }), len, done);
+      else await push(compress(chunk, src.kind !== 'bytes'), len, done);
     }
   }
   await flushFragment('small');

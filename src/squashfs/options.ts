@@ -47,6 +47,8 @@ export interface SquashfsOptions {
   /** Worker threads when no pool is given (0 = same thread). */
   jobs?: number;
   blockCache?: BlockCache;
+  /** File bytes through the data stage (compressed, from the cache, or sparse) of all file bytes. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface Resolved {
@@ -61,6 +63,7 @@ export interface Resolved {
   dedup: boolean;
   exportable: boolean;
   blockCache: BlockCache | undefined;
+  onProgress: ((done: number, total: number) => void) | undefined;
 }
 
 function bad(msg: string): never {
@@ -121,5 +124,6 @@ export function resolveOptions(o: SquashfsOptions): Resolved {
     dedup: o.dedup ?? true,
     exportable: o.exportable ?? true,
     blockCache: o.blockCache,
+    onProgress: o.onProgress,
   };
 }

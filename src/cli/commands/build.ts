@@ -1,4 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { collect, parseJobs, parseSize } from '../options.js';
+import { fetchBar, megabytes, progressFor } from '../progress.js';
 import { build, type BuildOutput } from '../../build.js';
 
 const OUTPUTS = ['firmware', 'phramware', 'emulator', 'all'] as const;
@@ -14,19 +16,28 @@ export function register(program: Command): void {
     .option('--trusted-public-key <key>', 'name:base64 key trusted to sign narinfos (repeatable)', collect, [])
     .option('--cache-dir <dir>', 'local store cache and artefact cache')
     .option('--jobs <n>', 'worker threads for compression and downloads', parseJobs)
+    .option('--cache-max-size <bytes>', 'artefact cache limit, applied after the build (suffixes K, M, G; default $NIXWRT_CACHE_MAX_SIZE, else 2G)', parseSize)
     .option('--json', 'print the result (outputs, sizes, hashes, stage timings) as JSON')
     .option('--timings', 'print the wall time of each pipeline stage')
     .action(async (config: string, o: Options) => {
       const outputs = o.output.length === 0 ? undefined : o.output.includes('all') ? 'all' : (o.output as BuildOutput[]);
+      // Bars on a terminal only, never with --json (stderr stays clean for scripts).
+      const bars = progressFor(process.stderr, { quiet: o.json });
+      const onFetch = bars && fetchBar(bars);
       const r = await build({
         config,
+        onProgress:
+          bars &&
+          ((e) => (e.kind === 'fetch' ? onFetch!(e.event) : bars.set('squashfs', e.done, e.total, `${megabytes(e.done)}/${megabytes(e.total)} of files`))),
         outputs,
         outDir: o.out,
         substituters: o.substituter.length ? o.substituter : undefined,
         trustedPublicKeys: o.trustedPublicKey.length ? o.trustedPublicKey : undefined,
         cacheDir: o.cacheDir,
         jobs: o.jobs,
+        cacheMaxSize: o.cacheMaxSize,
       });
+      bars?.finish();
       if (o.json) {
         process.stdout.write(`${JSON.stringify({ outDir: r.outDir, device: r.device, files: r.files, timings: r.timings, cache: r.cache }, null, 2)}\n`);
         return;
@@ -36,9 +47,13 @@ export function register(program: Command): void {
       process.stdout.write(`  ${'manifest.json'.padEnd(26)}\n`);
       if (o.timings) {
         const total = r.timings.reduce((a, t) => a + t.ms, 0);
-        for (const t of r.timings) process.stdout.write(`  ${t.stage.padEnd(12)} ${(t.ms / 1000).toFixed(3).padStart(8)} s\n`);
+        for (const t of r.timings) {
+          const c = t.cache ? `  cache: ${t.cache.hits} hits, ${t.cache.misses} misses${t.cache.damaged ? `, ${t.cache.damaged} damaged` : ''}, ${t.cache.puts} written` : '';
+          process.stdout.write(`  ${t.stage.padEnd(12)} ${(t.ms / 1000).toFixed(3).padStart(8)} s${c}\n`);
+        }
         process.stdout.write(`  ${'total'.padEnd(12)} ${(total / 1000).toFixed(3).padStart(8)} s\n`);
         process.stdout.write(`  artefact cache: ${r.cache.hits} hits, ${r.cache.misses} misses, ${r.cache.damaged} damaged, ${r.cache.puts} written\n`);
+        if (r.cache.gc) process.stdout.write(`  cache limit: ${r.cache.gc.removed} entries removed, ${r.cache.gc.before} → ${r.cache.gc.after} bytes\n`);
       }
     });
 }
@@ -50,6 +65,7 @@ interface Options {
   trustedPublicKey: string[];
   cacheDir?: string;
   jobs?: number;
+  cacheMaxSize?: number;
   json?: boolean;
   timings?: boolean;
 }
@@ -57,14 +73,4 @@ interface Options {
 function parseOutput(v: string, acc: string[]): string[] {
   if (!(OUTPUTS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${OUTPUTS.join(', ')}`);
   return [...acc, v];
-}
-
-function collect(v: string, acc: string[]): string[] {
-  return [...acc, v];
-}
-
-function parseJobs(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
-  return n;
 }

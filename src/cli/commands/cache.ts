@@ -1,10 +1,10 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { parseSize } from '../options.js';
+import { cacheMaxSize, DEFAULT_CACHE_MAX_SIZE } from '../../cache/limit.js';
 import { resolve } from 'node:path';
 import { defaultCacheDir } from '../../util/cache-dir.js';
 import { ArtefactStore } from '../../cache/index.js';
 
-/** Default size limit for `nixwrt cache gc`. */
-const DEFAULT_MAX = 2 * 1024 ** 3;
 
 export function register(program: Command): void {
   const cache = program.command('cache').description('the artefact cache used by incremental builds');
@@ -23,19 +23,13 @@ export function register(program: Command): void {
     .command('gc')
     .description('remove least recently used artefacts until the cache is at most --max-size bytes')
     .option('--cache-dir <dir>', 'cache directory (default: $XDG_CACHE_HOME/nixwrt)')
-    .option('--max-size <bytes>', `size limit in bytes (suffixes K, M, G; default ${DEFAULT_MAX})`, parseSize, DEFAULT_MAX)
-    .action(async (o: { cacheDir?: string; maxSize: number }) => {
-      const r = await storeOf(o.cacheDir).gc(o.maxSize);
+    .option('--max-size <bytes>', `size limit in bytes (suffixes K, M, G; default $NIXWRT_CACHE_MAX_SIZE, else ${DEFAULT_CACHE_MAX_SIZE})`, parseSize)
+    .action(async (o: { cacheDir?: string; maxSize?: number }) => {
+      const r = await storeOf(o.cacheDir).gc(cacheMaxSize(o.maxSize));
       process.stdout.write(`removed ${r.removed} entries: ${r.before} → ${r.after} bytes\n`);
     });
 }
 
 function storeOf(dir: string | undefined): ArtefactStore {
   return new ArtefactStore(resolve(dir ?? defaultCacheDir()));
-}
-
-function parseSize(v: string): number {
-  const m = /^(\d+)([KMG]?)$/i.exec(v);
-  if (!m) throw new InvalidArgumentError('expected bytes, e.g. 500000000 or 500M');
-  return Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase());
 }

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { FetchError } from '../../nix/errors.js';
 import { loadLock, resolvePackage } from '../../nix/lock.js';
-import { defaultCacheDir, fetchClosure, type FetchProgress } from '../../nix/store-cache.js';
+import { defaultCacheDir, fetchClosure } from '../../nix/store-cache.js';
+import { collect } from '../options.js';
+import { fetchBar, progressFor } from '../progress.js';
 import { writeClosure } from '../../nix/restore.js';
 import { isStorePath } from '../../nix/store-path.js';
 
@@ -14,33 +16,6 @@ interface FetchFlags {
   out?: string;
   jobs: string;
   json?: boolean;
-}
-
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
-
-/** A one-line progress bar on a terminal; silent otherwise. */
-function progressBar(stream: NodeJS.WriteStream): ((e: FetchProgress) => void) & { done(): void } {
-  const want = new Map<string, number>();
-  const got = new Map<string, number>();
-  let cached = 0;
-  let last = 0;
-  const draw = (force = false): void => {
-    const now = Date.now();
-    if (!force && now - last < 100) return;
-    last = now;
-    const total = [...want.values()].reduce((a, b) => a + b, 0);
-    const have = [...got.values()].reduce((a, b) => a + b, 0);
-    const mb = (n: number): string => (n / 1e6).toFixed(1);
-    stream.write(`\r\x1b[Kfetching ${got.size}/${want.size} paths, ${mb(have)}/${mb(total)} MB (NAR), ${cached} cached`);
-  };
-  const fn = (e: FetchProgress): void => {
-    if (e.type === 'found') want.set(e.storePath, e.narSize);
-    else if (e.type === 'bytes') got.set(e.storePath, e.narBytes);
-    else if (e.type === 'cached') cached++;
-    else if (e.type === 'retry') stream.write(`\r\x1b[Kretrying ${e.url} (attempt ${e.attempt}): ${e.error}\n`);
-    draw();
-  };
-  return Object.assign(fn, { done: () => (want.size > 0 || cached > 0 ? (draw(true), stream.write('\n')) : undefined) });
 }
 
 export function register(program: Command): void {
@@ -69,15 +44,15 @@ export function register(program: Command): void {
       if (substituters.length === 0) throw new FetchError('not-found', 'no --substituter given (nor --lock)');
       const jobs = Number(flags.jobs);
       if (!Number.isInteger(jobs) || jobs < 1) throw new FetchError('io', `--jobs must be a positive integer, not ${flags.jobs}`);
-      const bar = process.stderr.isTTY && !flags.json ? progressBar(process.stderr) : undefined;
+      const bars = progressFor(process.stderr, { quiet: flags.json });
       const paths = await fetchClosure(roots, {
         substituters,
         trustedPublicKeys: keys,
         cacheDir: resolve(flags.cacheDir ?? defaultCacheDir()),
         jobs,
-        onProgress: bar,
+        onProgress: bars && fetchBar(bars),
         outDir: flags.out ? resolve(flags.out) : undefined,
-      }).finally(() => bar?.done());
+      }).finally(() => bars?.finish());
       if (flags.out) await writeClosure(paths.values(), resolve(flags.out));
       if (flags.json) {
         const list = [...paths.values()].map(({ listing: _l, ...rest }) => rest);

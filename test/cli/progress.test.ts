@@ -1,0 +1,69 @@
+/**
+ * Progress bars: drawn in place on a terminal (a fake TTY stream here), absent otherwise; a
+ * `nixwrt build` whose stderr is a pipe (as here) prints no bar, with or without --json.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fetchBar, progressFor, ProgressBars, type TtyLike } from '../../src/cli/progress.js';
+
+function fakeTty(isTTY = true): TtyLike & { text: string } {
+  const s = { isTTY, columns: 80, text: '', write: (c: string) => ((s.text += c), true) };
+  return s;
+}
+
+describe('progress bars', () => {
+  it('are not made for a stream that is not a TTY, nor with quiet (--json)', () => {
+    expect(progressFor(fakeTty(false))).toBeUndefined();
+    expect(progressFor({ write: () => true })).toBeUndefined();
+    expect(progressFor(fakeTty(true), { quiet: true })).toBeUndefined();
+    expect(progressFor(fakeTty(true))).toBeInstanceOf(ProgressBars);
+  });
+
+  it('draw one line per bar, redraw in place, at most once per interval', () => {
+    const tty = fakeTty();
+    let now = 0;
+    const bars = new ProgressBars(tty, { intervalMs: 100, now: () => now });
+    bars.set('fetch', 0, 200, 'a');
+    expect(tty.text).toBe(`\x1b[2Kfetch [${'-'.repeat(30)}]   0%  a\n`);
+    now = 50;
+    bars.set('fetch', 100, 200, 'b'); // within the interval: not drawn
+    expect(tty.text.split('\n')).toHaveLength(2);
+    now = 150;
+    bars.set('squashfs', 1, 4);
+    const redraw = tty.text.slice(tty.text.indexOf('\n') + 1);
+    // Back to the first bar's line (1 line up), then both bars, the label column aligned.
+    expect(redraw).toBe(`\x1b[1F\x1b[2Kfetch    [${'#'.repeat(15)}${'-'.repeat(15)}]  50%  b\n\x1b[2Ksquashfs [${'#'.repeat(8)}${'-'.repeat(22)}]  25%\n`);
+    tty.text = '';
+    bars.note('retrying');
+    expect(tty.text.startsWith('\x1b[2F\x1b[Jretrying\n\x1b[2Kfetch')).toBe(true);
+    tty.text = '';
+    bars.set('squashfs', 4, 4);
+    bars.finish();
+    expect(tty.text.endsWith(`\x1b[2Ksquashfs [${'#'.repeat(30)}] 100%\n`)).toBe(true);
+  });
+
+  it('fetchBar counts NAR bytes of the paths to download, and shows nothing when all were cached', () => {
+    const tty = fakeTty();
+    const bars = new ProgressBars(tty, { intervalMs: 0 });
+    const on = fetchBar(bars);
+    on({ type: 'cached', storePath: '/nix/store/a', narSize: 5 });
+    expect(tty.text).toBe('');
+    on({ type: 'found', storePath: '/nix/store/b', url: 'u', narSize: 2_000_000 });
+    on({ type: 'bytes', storePath: '/nix/store/b', fileBytes: 1, narBytes: 500_000 });
+    expect(tty.text).toContain(' 25%  0.5 MB/2.0 MB (NAR), 1/1 paths, 1 cached');
+  });
+
+  it('a build with stderr on a pipe prints no progress (quiet without a TTY)', () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const work = mkdtempSync(join(tmpdir(), 'nixwrt-progress-'));
+    const r = spawnSync(process.execPath, [join(root, 'bin/nixwrt.js'), 'build', join(root, 'examples', 'emu.ts'), '--out', join(work, 'out'), '--cache-dir', join(work, 'cache')], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('built qemu-malta');
+  }, 300_000);
+});
