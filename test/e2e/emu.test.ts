@@ -3,9 +3,8 @@
  * CLI, boot it with `nixwrt run` under qemu-system-mipsel, and check the running system from
  * its serial console. QEMU is stopped by the test (a guest reboot does not end it).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSystem, type System } from '../../src/config/index.js';
 import type { Manifest } from '../../src/image/manifest.js';
 import { havePeers } from '../helpers/peer.js';
-import { Console } from './console.js';
+import type { Console } from './console.js';
+import { bootEmulator, freePort, servicesUp, type Booted } from './qemu.js';
 import { serveDir } from './serve.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -29,7 +29,7 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !haveKernel)('examples/emu.t
   const work = mkdtempSync(join(tmpdir(), 'nixwrt-e2e-'));
   const out = join(work, 'out');
   let cache: Awaited<ReturnType<typeof serveDir>>;
-  let qemu: ChildProcess | undefined;
+  let booted: Booted | undefined;
   let con: Console;
   let system: System;
   let manifest: Manifest;
@@ -41,11 +41,7 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !haveKernel)('examples/emu.t
   });
 
   afterAll(async () => {
-    if (qemu && qemu.exitCode === null) {
-      qemu.stdin?.write('\x01x'); // QEMU monitor escape: quit
-      await new Promise((r) => setTimeout(r, 1000));
-      if (qemu.exitCode === null) qemu.kill('SIGKILL');
-    }
+    await booted?.stop();
     await new Promise((r) => cache.server.close(r));
   });
 
@@ -65,10 +61,8 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !haveKernel)('examples/emu.t
   it('boots with nixwrt run and gives a shell on the console', async () => {
     expect(existsSync(join(out, 'emulator', 'run.json'))).toBe(true);
     sshPort = await freePort();
-    qemu = spawn(process.execPath, [cli, 'run', join(out, 'emulator'), '--ssh-port', String(sshPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
-    con = new Console(qemu);
-    await con.waitFor(/Please press Enter to activate this console/, 120_000);
-    con.send('\n');
+    booted = await bootEmulator(join(out, 'emulator'), { sshPort });
+    con = booted.con;
     expect(await con.run('echo ok')).toBe('ok\n');
   }, 150_000);
 
@@ -93,12 +87,7 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !haveKernel)('examples/emu.t
     const services = Object.entries(system.services).filter(([, s]) => s.restart).map(([n]) => n);
     expect(services.length).toBeGreaterThan(0);
     // Services wait for their dependencies: give them a few seconds to come up.
-    let status = '';
-    for (let i = 0; i < 10; i++) {
-      status = await con.run('/etc/svc/status');
-      if (services.every((n) => new RegExp(`^${n} running \\d+ starts=1$`, 'm').test(status))) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    const status = await servicesUp(con, services);
     // starts=1 and the same pid 5 s later: running since boot, not caught between two crashes.
     for (const n of services) expect(status).toMatch(new RegExp(`^${n} running \\d+ starts=1$`, 'm'));
     await new Promise((r) => setTimeout(r, 5000));
@@ -128,11 +117,3 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !haveKernel)('examples/emu.t
     throw last;
   }, 240_000);
 });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}

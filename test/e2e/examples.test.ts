@@ -1,21 +1,19 @@
 /**
- * Every example builds from the fixture cache; extensino's firmware.bin is checked with the
- * classic tools (dumpimage, unsquashfs); bad configs fail with messages that name the problem.
+ * Every example builds from the fixture cache with the outputs it asks for, the flash ones with
+ * the real MT7628 kernel of the lock; extensino's firmware.bin is checked with the classic tools
+ * (dumpimage, unsquashfs); bad configs fail with messages that name the problem.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { build } from '../../src/build.js';
+import { build, type BuildResult } from '../../src/build.js';
 import { getDevice } from '../../src/image/devices.js';
 import type { Manifest } from '../../src/image/manifest.js';
 import { havePeers } from '../helpers/peer.js';
-import { tinyKernel } from '../helpers/tiny-kernel.js';
-import { makeTestCache } from './test-cache.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const lock = join(root, 'fixtures', 'lock.json');
@@ -26,85 +24,49 @@ const execAsync = promisify(execFile);
 
 const fixtureLock = JSON.parse(readFileSync(lock, 'utf8')) as { packages: Record<string, string> };
 
-/**
- * What the fixture cache lacks for extensino, replaced by stand-ins so its flash layout can be
- * checked anyway: 'hostapd' maps to the busybox store path (the image would run no access
- * point) and, until the fixtures carry one, 'kernel-mt7628' to a small ELF at the MT7628 load
- * address served from a second signed cache made here. Layout, uImage and rootfs are what is
- * checked, not the running system.
- */
-interface StandIn {
-  lock: string;
-  substituters: string[];
-  keys: string[];
-}
-let standInCache: StandIn | undefined;
-function standIn(): StandIn {
-  if (standInCache) return standInCache;
-  const dir = join(work, 'standin');
-  mkdirSync(dir, { recursive: true });
-  const fixtureKey = readFileSync(join(root, 'fixtures', 'cache.pub'), 'utf8').trim();
-  const packages = { ...fixtureLock.packages };
-  const substituters = [pathToFileURL(join(root, 'fixtures', 'cache')).href];
-  const keys = [fixtureKey];
-  packages.hostapd ??= packages.busybox!;
-  if (!packages['kernel-mt7628']) {
-    mkdirSync(join(dir, 'k'));
-    const cache = makeTestCache(join(dir, 'cache'), {
-      'linux-standin-mt7628': { type: 'directory', entries: { vmlinux: { type: 'regular', contents: tinyKernel(join(dir, 'k')).vmlinux } } },
-    });
-    packages['kernel-mt7628'] = cache.paths['linux-standin-mt7628']!;
-    substituters.push(pathToFileURL(cache.dir).href);
-    keys.push(cache.publicKey);
-  }
-  writeFileSync(join(dir, 'lock.json'), JSON.stringify({ version: 1, cache: { url: join(root, 'fixtures', 'cache'), publicKey: fixtureKey }, packages }));
-  standInCache = { lock: join(dir, 'lock.json'), substituters, keys };
-  return standInCache;
-}
+/** The files each output kind writes (manifest.json besides). */
+const FILES: Record<string, string[]> = {
+  firmware: ['firmware.bin', 'flash.txt'],
+  emulator: ['emulator/vmlinux', 'emulator/rootfs.squashfs', 'emulator/run.json'],
+};
 
-function extensinoConfig(): string {
-  const dir = join(work, 'standin');
-  const src = readFileSync(join(root, 'examples', 'extensino.ts'), 'utf8')
-    .replace("'../fixtures/lock.json'", JSON.stringify(standIn().lock))
-    .replace("'../src/config/types.js'", JSON.stringify(join(root, 'src', 'config', 'types.js')));
-  writeFileSync(join(dir, 'extensino.ts'), src);
-  return join(dir, 'extensino.ts');
-}
+const built = new Map<string, BuildResult>();
+const manifestOf = (ex: string) => JSON.parse(readFileSync(join(work, ex, 'manifest.json'), 'utf8')) as Manifest;
 
-describe('examples build', () => {
+describe('every example builds from the fixture cache', () => {
   it('has the four examples', () => {
     expect(examples).toEqual(expect.arrayContaining(['arhcive.ts', 'defalutroute.ts', 'emu.ts', 'extensino.ts']));
   });
 
-  // With the fixture lock an example builds, or fails naming the package the cache lacks.
   for (const ex of examples) {
-    it(`builds ${ex} or names what the fixture cache lacks`, async () => {
-      let r;
-      try {
-        r = await build({ config: join(root, 'examples', ex), outDir: join(work, ex), cacheDir, jobs: 2 });
-      } catch (err) {
-        const m = /unknown package '([^']+)'/.exec(String((err as Error).message));
-        expect(m, String(err)).not.toBeNull();
-        expect(fixtureLock.packages[m![1]!]).toBeUndefined();
-        return;
-      }
-      const m = JSON.parse(readFileSync(join(work, ex, 'manifest.json'), 'utf8')) as Manifest;
-      expect(m.device).toBe(r.device);
+    it(`builds ${ex} with its outputs and the device's kernel from the lock`, async () => {
+      const r = await build({ config: join(root, 'examples', ex), outDir: join(work, ex), cacheDir, jobs: 2 });
+      built.set(ex, r);
+      const m = manifestOf(ex);
+      const dev = getDevice(m.device);
+      expect(m.kernel.package).toBe(dev.kernelPackage);
+      expect(m.kernel.storePath).toBe(fixtureLock.packages[dev.kernelPackage]);
+      const kinds = Object.keys(m.outputs).filter((k) => FILES[k]);
+      expect(kinds.length).toBeGreaterThan(0);
+      expect(r.files.map((f) => f.file).sort()).toEqual(kinds.flatMap((k) => FILES[k]!).sort());
+      for (const f of r.files) expect(statSync(join(work, ex, f.file)).size).toBe(f.size);
+      // Every package a module asked for is in the closure the image carries.
+      for (const p of Object.values(m.packages)) expect(m.storePaths).toContain(p);
     }, 300_000);
   }
 
-  it('builds extensino (GL-MT300N-v2) firmware', async () => {
-    const config = extensinoConfig();
-    const r = await build({ config, outDir: join(work, 'extensino'), cacheDir, jobs: 2, substituters: standIn().substituters, trustedPublicKeys: standIn().keys });
-    expect(r.files.map((f) => f.file)).toEqual(['firmware.bin', 'flash.txt']);
-  }, 300_000);
+  it('puts hostapd into extensino and ppp into defalutroute', () => {
+    expect(manifestOf('extensino.ts').storePaths).toContain(fixtureLock.packages.hostapd);
+    expect(manifestOf('defalutroute.ts').storePaths).toContain(fixtureLock.packages.ppp);
+    expect(manifestOf('arhcive.ts').storePaths).toContain(fixtureLock.packages.rsync);
+  });
 });
 
 describe.skipIf(!havePeers('dumpimage', 'unsquashfs'))('extensino firmware.bin with the classic tools', () => {
-  const out = join(work, 'extensino');
+  const out = join(work, 'extensino.ts');
   const dev = getDevice('gl-mt300n-v2');
 
-  it('starts with a uImage dumpimage accepts, at the MT7628 load address', () => {
+  it('starts with a uImage dumpimage accepts, at the MT7628 load address, holding the real kernel', () => {
     // dumpimage checks the data CRC over the rest of the file: give it the first 64 + size bytes.
     const bytes = readFileSync(join(out, 'firmware.bin'));
     const fw = join(work, 'extensino-head.uImage');
@@ -113,10 +75,12 @@ describe.skipIf(!havePeers('dumpimage', 'unsquashfs'))('extensino firmware.bin w
     expect(listing).toContain('Load Address: 80000000');
     expect(listing).toContain('Entry Point:  80000000');
     expect(listing).toMatch(/MIPS Linux Kernel Image \(lzma compressed\)/);
+    // A real kernel: about 1.3 MB of LZMA, not a stand-in of a few KiB.
+    expect(bytes.readUInt32BE(12)).toBeGreaterThan(1_000_000);
   });
 
   it('has its squashfs on an erase-block boundary, extracting with unsquashfs, within the partition', () => {
-    const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
+    const m = manifestOf('extensino.ts');
     const fw = m.outputs.firmware!.find((f) => f.file === 'firmware.bin')!;
     const rootfs = fw.parts!.find((p) => p.name === 'rootfs')!;
     expect(rootfs.offset % dev.flash!.eraseBlock).toBe(0);
@@ -128,6 +92,11 @@ describe.skipIf(!havePeers('dumpimage', 'unsquashfs'))('extensino firmware.bin w
     const dest = join(work, 'extensino-root');
     execFileSync('unsquashfs', ['-no-xattrs', '-d', dest, sq], { stdio: 'ignore' });
     expect(readFileSync(join(dest, 'etc', 'hostname'), 'utf8').trim()).toBe(m.hostname);
+    // hostapd from the fixture cache, its config readable by root alone (it holds the passphrase).
+    const hostapd = join(dest, fixtureLock.packages.hostapd!, 'bin', 'hostapd');
+    expect(readFileSync(hostapd).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    expect(statSync(join(dest, 'etc', 'hostapd.conf')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dest, 'etc', 'hostapd.conf'), 'utf8')).toMatch(/^ssid=extensino-demo$/m);
   });
 });
 
@@ -167,17 +136,15 @@ describe('configs that must fail', () => {
     expect(e.stderr).toContain('unknown device "wrt54g"');
   });
 
-  it('says how many bytes an oversized image is over the partition', async () => {
+  it('says how many bytes an oversized image (real MT7628 kernel) is over the partition', async () => {
     const big = join(work, 'big-overlay');
     mkdirSync(join(big, 'srv'), { recursive: true });
     // Random bytes do not compress: 17 MB cannot fit a 15.7 MB partition.
     writeFileSync(join(big, 'srv', 'blob'), randomBytes(17 << 20));
-    const s = standIn();
-    const e = await fails(cfg('oversized', { lock: s.lock, overlay: { dir: big } }), [
-      ...s.substituters.flatMap((u) => ['--substituter', u]),
-      ...s.keys.flatMap((k) => ['--trusted-public-key', k]),
-    ]);
-    expect(e.stderr).toMatch(/firmware for gl-mt300n-v2 is \d+ bytes, \d+ bytes over its 16449536-byte \(0xfb0000\) firmware partition/);
+    const e = await fails(cfg('oversized', { modules: [{ name: 'hostapd', options: { ssid: 'x', psk: '12345678' } }], overlay: { dir: big } }));
+    const m = /firmware for gl-mt300n-v2 is (\d+) bytes, (\d+) bytes over its 16449536-byte \(0xfb0000\) firmware partition/.exec(e.stderr);
+    expect(m, e.stderr).not.toBeNull();
+    expect(Number(m![1]) - Number(m![2])).toBe(0xfb0000);
     expect(e.stderr).toContain('[partition-overflow]');
   }, 300_000);
 });

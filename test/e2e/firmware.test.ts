@@ -1,24 +1,22 @@
 /**
  * The firmware pipeline for a flash device (GL-MT300N-v2), end to end through `build()`:
- * userland from the fixture cache, the kernel from a second signed cache made here (a small
- * stand-in ELF at the MT7628 load address, since a real ramips kernel is not needed to check
- * layouts), the DTS tree from the fixture cache. Checked with dumpimage, xz, dtc, unsquashfs.
+ * userland, the real MT7628 kernel and the DTS tree from the fixture cache. Checked with
+ * dumpimage, xz, dtc, unsquashfs, and objcopy for the kernel's raw image.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { build, type BuildResult } from '../../src/build.js';
 import { findParts } from '../../src/image/inspect.js';
 import type { Manifest } from '../../src/image/manifest.js';
 import { havePeers } from '../helpers/peer.js';
-import { standinKernelLock } from './test-cache.js';
+import { fixtureFile } from '../kernel/fixture-kernel.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
-describe.skipIf(!havePeers('mipsel-linux-gnu-as', 'dumpimage', 'unsquashfs', 'xz', 'dtc'))('firmware pipeline (gl-mt300n-v2)', () => {
+describe.skipIf(!havePeers('mipsel-linux-gnu-objcopy', 'nix-store', 'dumpimage', 'unsquashfs', 'xz', 'dtc'))('firmware pipeline (gl-mt300n-v2)', () => {
   const work = mkdtempSync(join(tmpdir(), 'nixwrt-fw-'));
   let result: BuildResult;
   let raw: Buffer;
@@ -26,13 +24,18 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-as', 'dumpimage', 'unsquashfs', 'xz
   let buildOpts: Parameters<typeof build>[0];
 
   beforeAll(async () => {
-    const standin = standinKernelLock(work);
-    raw = standin.raw;
+    // The kernel's raw image as arch/mips/boot/Makefile makes vmlinux.bin.
+    const vmlinux = fixtureFile('kernel-mt7628', 'vmlinux')!;
+    execFileSync('mipsel-linux-gnu-objcopy', [
+      '-O', 'binary', '-R', '.reginfo', '-R', '.notes', '-R', '.note', '-R', '.comment', '-R', '.mdebug', '-R', '.note.gnu.build-id', '-S',
+      vmlinux, join(work, 'vmlinux.bin'),
+    ]);
+    raw = readFileSync(join(work, 'vmlinux.bin'));
     config = join(work, 'fwtest.json');
     writeFileSync(config, JSON.stringify({
       device: 'gl-mt300n-v2',
       hostname: 'fwtest',
-      lock: './lock.json',
+      lock: join(root, 'fixtures', 'lock.json'),
       modules: [{ name: 'sshd' }, { name: 'phram' }],
       outputs: { padjffs2: true },
     }));
@@ -40,8 +43,6 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-as', 'dumpimage', 'unsquashfs', 'xz
       config,
       outDir: join(work, 'out'),
       cacheDir: join(work, 'cache'),
-      substituters: standin.substituters,
-      trustedPublicKeys: standin.trustedPublicKeys,
       jobs: 1,
       time: 1_700_000_000,
     };
@@ -94,7 +95,7 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-as', 'dumpimage', 'unsquashfs', 'xz
     const load = Number(/tftpboot (0x[0-9a-f]+) phramware\.bin/.exec(script)![1]);
     expect(load + parts[1]!.offset).toBe(0x84000000);
     writeFileSync(join(work, 'pk.lzma'), pw.subarray(64, parts[0]!.size));
-    const payload = execFileSync('xz', ['--format=lzma', '-dc', join(work, 'pk.lzma')]);
+    const payload = execFileSync('xz', ['--format=lzma', '-dc', join(work, 'pk.lzma')], { maxBuffer: 1 << 26 });
     expect(payload.subarray(0, raw.length).equals(raw)).toBe(true);
     const dts = execFileSync('dtc', ['-q', '-I', 'dtb', '-O', 'dts', '-'], { input: payload.subarray(raw.length) }).toString();
     const mib = Math.ceil(parts[1]!.size / (1 << 20));
