@@ -38,11 +38,7 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !ready)('arhcive on qemu-mal
       ...ex.config,
       device: 'qemu-malta',
       lock: resolve(ex.dir, ex.config.lock!),
-      // busybox's applet links for the console commands; no usbdisk.
-      modules: [
-        ...(ex.config.modules!.some((m) => m.name === 'busybox') ? [] : [{ name: 'busybox' }]),
-        ...ex.config.modules!.filter((m) => m.name !== 'usbdisk'),
-      ],
+      modules: ex.config.modules!.filter((m) => m.name !== 'usbdisk'),
       packages: [...(ex.config.packages ?? []), 'hostapd', 'ppp'],
       overlay: { dir: overlay },
       outputs: { wanted: ['emulator', 'manifest'] },
