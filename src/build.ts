@@ -18,8 +18,9 @@ import { getDevice } from './image/devices.js';
 import { ImageError } from './image/errors.js';
 import { ArtefactStore, type CacheStats } from './cache/index.js';
 import { cacheMaxSize } from './cache/limit.js';
-import { cachedDtb, kernelCompressor, squashfsCache } from './cache/build-seams.js';
-import { blobInfo, type Manifest, type OutputFile } from './image/manifest.js';
+import { cachedDtb, cachedKernelLzma, cachedStoreFileInfo, squashfsCache } from './cache/build-seams.js';
+import type { RawImage } from './kernel/elf/index.js';
+import { blobInfo, type BlobInfo, type Manifest, type OutputFile } from './image/manifest.js';
 import { writeEmulator, writeFirmware, writeManifest, writePhramware } from './image/outputs.js';
 import { addFile } from './image/tree-edit.js';
 import { phramCmdline, phramRegionFor, phramVars, type PhramRegion } from './image/phram.js';
@@ -94,40 +95,50 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const fetched = await timer.time('fetch', () => fetchAll(sources, opts.onProgress));
     const tree = await timer.time('rootfs', () => rootfsTree(system, fetched.rootfs, device, time));
     const rootfs = await timer.time('squashfs', () => squashfsImage(system, tree, time, pool, store, opts.onProgress));
-    const vmlinux = await timer.time('vmlinux', () => readStoreFile(fetched.kernel, 'vmlinux', sources.kernel));
+    const readVmlinux = () => readStoreFile(fetched.kernel, 'vmlinux', sources.kernel);
 
     const cmdline = kernelCmdline(device, system);
     const files: OutputFile[] = [];
     let kernelImage: Uint8Array | undefined;
     let dtb: Uint8Array | undefined;
+    let vmlinuxInfo: BlobInfo;
     if (device.boot.kind === 'uboot') {
       // Loaded here only: the DT compiler and kernel packaging cost start-up time the emulator never uses.
-      const { compileDeviceTree, kernelUImage, rawKernel } = await import('./image/kernel-stage.js');
+      const { compileDeviceTree, rawKernel, uImageOf } = await import('./image/kernel-stage.js');
+      // The kernel stage is keyed on the kernel's NAR hash: the vmlinux is read (and objcopied) only on a miss.
+      vmlinuxInfo = await timer.time('vmlinux', () => cachedStoreFileInfo(store, fetched.kernel.narHash, 'vmlinux', readVmlinux));
+      let raw: Promise<RawImage> | undefined;
+      // Read and objcopied inside the first 'kernel' stage that misses, once.
+      const rawOnce = () => (raw ??= readVmlinux().then((v) => rawKernel(device, v)));
+      const kernelFor = async (d: Uint8Array) => {
+        const k = await cachedKernelLzma(store, pool, { narHash: fetched.kernel.narHash, device, dtb: d }, rawOnce);
+        return uImageOf(device, k.lzma, k.entry, { name: `nixwrt ${system.hostname}`.slice(0, 31), time });
+      };
       const dtsRoot = await timer.time('unpack-dts', () => unpackStoreObject(fetched.dts!, sources.dts!, join(sources.cacheDir, 'unpacked')));
-      const name = `nixwrt ${system.hostname}`.slice(0, 31);
-      const raw = await timer.time('objcopy', () => rawKernel(device, vmlinux));
       if (outputs.includes('firmware')) {
         dtb = await timer.time('dtb', () => cachedDtb(store, device, sources.dts!, cmdline.join(' '), () => compileDeviceTree(device, dtsRoot, cmdline.join(' '))));
-        kernelImage = await timer.time('kernel', () => kernelUImage(device, raw, dtb!, { name, time, pool, compress: kernelCompressor(store, pool) }));
+        kernelImage = await timer.time('kernel', () => kernelFor(dtb!));
         files.push(...(await timer.time('firmware', () => writeFirmware(outDir, device, kernelImage!, rootfs, firmwareStyle(system), opts.tftp ?? defaultTftp))));
       }
       if (outputs.includes('phramware')) {
         const region = phramRegion(device, system, rootfs.length);
         const args = [...cmdline.filter((w) => !w.startsWith('root=')), ...phramCmdline(region)].join(' ');
         const pdtb = await timer.time('dtb', () => cachedDtb(store, device, sources.dts!, args, () => compileDeviceTree(device, dtsRoot, args)));
-        const pkernel = await timer.time('kernel', () => kernelUImage(device, raw, pdtb, { name, time, pool, compress: kernelCompressor(store, pool) }));
+        const pkernel = await timer.time('kernel', () => kernelFor(pdtb));
         files.push(...(await timer.time('phramware', () => writePhramware(outDir, device, pkernel, rootfs, region, opts.tftp ?? defaultTftp))));
       }
     } else {
+      const vmlinux = await timer.time('vmlinux', readVmlinux);
+      vmlinuxInfo = blobInfo(vmlinux);
       files.push(...(await timer.time('emulator', () => writeEmulator(outDir, device, vmlinux, rootfs, cmdline.join(' ')))));
     }
 
-    const manifest = buildManifest(system, device, sources, fetched, { cmdline, vmlinux, kernelImage, dtb, rootfs, files });
+    const manifest = buildManifest(system, device, sources, fetched, { cmdline, vmlinuxInfo, kernelImage, dtb, rootfs, files });
     await timer.time('manifest', () => writeManifest(outDir, manifest));
     await store.flush();
     const stats = { ...store.stats };
     // Keep the artefact cache under its limit; a build that added nothing leaves it as it was.
-    const gc = stats.puts > 0 ? await timer.time('cache-gc', () => store.gc(maxCacheSize)) : undefined;
+    const gc = stats.puts > 0 ? await timer.time('cache-gc', () => store.trim(maxCacheSize)) : undefined;
     return { outDir, device: device.name, manifest, files, timings: timer.stages, cache: { ...stats, ...(gc ? { gc } : {}) } };
   } finally {
     await pool.close();
@@ -181,7 +192,8 @@ function resolveSources(system: System, device: Device, opts: BuildOptions): Sou
 
 interface Fetched {
   rootfs: ReadonlyMap<string, StoreObject>;
-  kernel: StoreObject;
+  /** With its NAR hash: the kernel stage is keyed on it. */
+  kernel: StoreObject & { narHash: string };
   dts?: StoreObject;
   all: ReadonlyMap<string, StoreObject>;
 }
@@ -254,7 +266,7 @@ function buildManifest(
   device: Device,
   sources: Sources,
   fetched: Fetched,
-  b: { cmdline: string[]; vmlinux: Uint8Array; kernelImage?: Uint8Array; dtb?: Uint8Array; rootfs: Uint8Array; files: OutputFile[] },
+  b: { cmdline: string[]; vmlinuxInfo: BlobInfo; kernelImage?: Uint8Array; dtb?: Uint8Array; rootfs: Uint8Array; files: OutputFile[] },
 ): Manifest {
   const outputs: Record<string, OutputFile[]> = {};
   for (const f of b.files) (outputs[f.file.split(/[/.]/)[0]!] ??= []).push(f);
@@ -268,7 +280,7 @@ function buildManifest(
       storePath: sources.kernel,
       load: `0x${device.loadAddress.toString(16)}`,
       entry: device.entryAddress === 'elf' ? 'elf' : `0x${device.entryAddress.toString(16)}`,
-      vmlinux: blobInfo(b.vmlinux),
+      vmlinux: b.vmlinuxInfo,
       ...(b.kernelImage ? { image: blobInfo(b.kernelImage) } : {}),
     },
     ...(b.dtb ? { dtb: blobInfo(b.dtb) } : {}),

@@ -11,6 +11,9 @@ import { dtsInputs } from '../image/devices.js';
 import type { BlockCache } from '../squashfs/index.js';
 import type { TaskPool } from '../workers/pool.js';
 import { cachedArtefact, squashfsBlockCache } from './artefacts.js';
+import { CacheError } from './errors.js';
+import { blobInfo, type BlobInfo } from '../image/manifest.js';
+import type { RawImage } from '../kernel/elf/index.js';
 import { canonicalJson, sha256Hex } from './key.js';
 import type { ArtefactStore } from './store.js';
 
@@ -34,17 +37,50 @@ export async function cachedDtb(
 }
 
 /**
- * The kernel's LZMA stream, keyed on the payload (raw kernel + DTB) and the LZMA settings.
- * The uImage header (name, time) is rewritten each build: it is 64 bytes.
+ * The kernel's LZMA stream (raw kernel + DTB) and entry address, keyed before the vmlinux is
+ * read: on the kernel's NAR hash (its verified content), the DTB, the device's addresses, the
+ * LZMA settings and the code of the kernel packaging. On a hit neither the vmlinux nor objcopy is
+ * needed; `raw` is called on a miss only. The uImage header (name, time) is made each build.
+ * Entry: the entry address (4 bytes, little-endian), then the LZMA stream.
  */
-export function kernelCompressor(store: ArtefactStore, pool: TaskPool): (payload: Uint8Array) => Promise<Uint8Array> {
-  return async (payload) => {
-    // The kernel stage (and the DT compiler under it) loads only for devices that need it.
-    const { KERNEL_LZMA, kernelLzma } = await import('../image/kernel-stage.js');
-    const encoder = await codeHash('../kernel/lzma/');
-    const inputs = { kind: 'kernel-lzma', payload: sha256Hex(payload), size: payload.length, lzma: { ...KERNEL_LZMA }, encoder };
-    return (await cachedArtefact(store, inputs, () => kernelLzma(payload, pool))).bytes;
+export async function cachedKernelLzma(
+  store: ArtefactStore,
+  pool: TaskPool,
+  k: { narHash: string; device: Device; dtb: Uint8Array },
+  raw: () => Promise<RawImage>,
+): Promise<{ lzma: Uint8Array; entry: number }> {
+  // The kernel stage (and the DT compiler under it) loads only for devices that need it.
+  const { KERNEL_LZMA, kernelLzma, kernelEntry, kernelPayload } = await import('../image/kernel-stage.js');
+  const inputs = {
+    kind: 'kernel-lzma',
+    narHash: k.narHash,
+    file: 'vmlinux',
+    dtb: sha256Hex(k.dtb),
+    load: k.device.loadAddress,
+    entry: String(k.device.entryAddress),
+    lzma: { ...KERNEL_LZMA },
+    code: [await codeHash('../kernel/'), await codeHash('../image/')],
   };
+  const r = await cachedArtefact(store, inputs, async () => {
+    const image = await raw();
+    const lzma = await kernelLzma(kernelPayload(image, k.dtb), pool);
+    const out = new Uint8Array(4 + lzma.length);
+    new DataView(out.buffer).setUint32(0, kernelEntry(k.device, image), true);
+    out.set(lzma, 4);
+    return out;
+  });
+  if (r.bytes.length < 4) throw new CacheError('bad-entry', 'kernel-lzma entry shorter than its header');
+  return { entry: new DataView(r.bytes.buffer, r.bytes.byteOffset, 4).getUint32(0, true), lzma: r.bytes.subarray(4) };
+}
+
+/**
+ * Size and SHA-256 of a file inside a store path, keyed on the path's NAR hash, so the
+ * manifest can name the vmlinux of a flash build without reading it.
+ */
+export async function cachedStoreFileInfo(store: ArtefactStore, narHash: string, file: string, read: () => Promise<Uint8Array>): Promise<BlobInfo> {
+  const r = await cachedArtefact(store, { kind: 'store-file-info', narHash, file }, async () => Buffer.from(JSON.stringify(blobInfo(await read()))));
+  const info = JSON.parse(Buffer.from(r.bytes).toString('utf8')) as BlobInfo;
+  return { size: info.size, sha256: info.sha256 };
 }
 
 export async function squashfsCache(store: ArtefactStore): Promise<BlockCache> {

@@ -1,5 +1,5 @@
 import { NixwrtError } from '../errors.js';
 
-export type CacheErrorCode = 'bad-key' | 'bad-size';
+export type CacheErrorCode = 'bad-key' | 'bad-size' | 'bad-entry';
 
 export class CacheError extends NixwrtError<CacheErrorCode> {}

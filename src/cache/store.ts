@@ -6,7 +6,7 @@
  * and both write the same bytes, so no lock is needed.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { CacheError } from './errors.js';
@@ -33,6 +33,8 @@ export class ArtefactStore {
   readonly dir: string;
   readonly stats: CacheStats = { hits: 0, misses: 0, damaged: 0, puts: 0 };
   private pending = new Set<Promise<void>>();
+  /** Bytes of the entries this store object wrote (for `trim`'s running total). */
+  private bytesPut = 0;
   private failure: unknown;
 
   constructor(cacheDir: string) {
@@ -70,6 +72,7 @@ export class ArtefactStore {
 
   async put(key: string, payload: Uint8Array): Promise<void> {
     this.stats.puts++;
+    this.bytesPut += HEADER + payload.length;
     // No fsync: every get checks the entry's hash, so one torn by a crash is a miss, not wrong bytes.
     await writeFileAtomic(this.pathOf(key), [encodeHeader(payload), payload], { durable: false });
   }
@@ -129,6 +132,30 @@ export class ArtefactStore {
       if (opts.remove) await rm(e.path, { force: true });
     }
     return { checked: all.length, damaged };
+  }
+
+  /**
+   * Keep the cache at most `maxSize` bytes without listing it on every build: <dir>/.size is a
+   * running total, the size found by the last full scan followed by one line per build since
+   * with the bytes it wrote (appends, so concurrent builds lose none). Only when that estimate
+   * is over the limit (or there is no total yet) does this scan and gc; the estimate never
+   * undercounts writes, only overwrites and removals, which a scan then corrects.
+   * Returns the gc result, or undefined when no scan was needed.
+   */
+  async trim(maxSize: number): Promise<{ before: number; after: number; removed: number } | undefined> {
+    const file = join(this.dir, '.size');
+    const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+    const known = lines.length > 0 && lines.every((l) => /^\d+$/.test(l));
+    const estimate = lines.reduce((a, l) => a + Number(l), 0) + this.bytesPut;
+    if (known && estimate <= maxSize) {
+      if (this.bytesPut > 0) await appendFile(file, `${this.bytesPut}\n`);
+      this.bytesPut = 0;
+      return undefined;
+    }
+    const r = await this.gc(maxSize);
+    await writeFileAtomic(file, Buffer.from(`${r.after}\n`), { durable: false });
+    this.bytesPut = 0;
+    return r;
   }
 
   /** Remove least recently used entries until the total is at most `maxSize` bytes. */

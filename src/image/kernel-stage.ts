@@ -39,17 +39,23 @@ export async function kernelUImage(
   dtb: Uint8Array,
   opts: { name: string; time: number; pool: TaskPool; compress?: (payload: Uint8Array) => Promise<Uint8Array> },
 ): Promise<Uint8Array> {
-  // MIPS_RAW_APPENDED_DTB: the kernel finds the DTB right after its raw image.
-  const payload = concatBytes([raw.data, dtb]);
-  const lzma = await (opts.compress ?? ((p) => kernelLzma(p, opts.pool)))(payload);
-  return writeUImage(lzma, {
-    time: opts.time,
-    load: device.loadAddress,
-    // 'elf': the kernel's own e_entry (for Malta 0x80499260, not the load address).
-    entry: device.entryAddress === 'elf' ? Number(raw.entry & 0xffffffffn) : device.entryAddress,
-    name: opts.name,
-    comp: COMP_LZMA,
-  });
+  const lzma = await (opts.compress ?? ((p) => kernelLzma(p, opts.pool)))(kernelPayload(raw, dtb));
+  return uImageOf(device, lzma, kernelEntry(device, raw), opts);
+}
+
+/** MIPS_RAW_APPENDED_DTB: the kernel finds the DTB right after its raw image. */
+export function kernelPayload(raw: RawImage, dtb: Uint8Array): Uint8Array {
+  return concatBytes([raw.data, dtb]);
+}
+
+/** The entry address: the device's, or for 'elf' the kernel's own e_entry (for Malta 0x80499260, not the load address). */
+export function kernelEntry(device: Device, raw: RawImage): number {
+  return device.entryAddress === 'elf' ? Number(raw.entry & 0xffffffffn) : device.entryAddress;
+}
+
+/** The uImage around an LZMA stream: only its 64-byte header depends on name and time. */
+export function uImageOf(device: Device, lzma: Uint8Array, entry: number, opts: { name: string; time: number }): Uint8Array {
+  return writeUImage(lzma, { time: opts.time, load: device.loadAddress, entry, name: opts.name, comp: COMP_LZMA });
 }
 
 /** The kernel payload (raw image + DTB) in KERNEL_LZMA; `payload`'s buffer is transferred. */

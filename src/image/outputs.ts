@@ -110,9 +110,12 @@ export async function writeEmulator(
     nic: 'virtio-net-pci',
   };
   const runJson = Buffer.from(`${JSON.stringify(run, null, 2)}\n`);
-  await writeFileIfChanged(join(dir, 'vmlinux'), vmlinux);
-  await writeFileIfChanged(join(dir, 'rootfs.squashfs'), rootfs);
-  await writeFileIfChanged(join(dir, RUN_MANIFEST), runJson);
+  // Together: the rootfs's fsync overlaps reading back the (usually unchanged) vmlinux.
+  await Promise.all([
+    writeFileIfChanged(join(dir, 'vmlinux'), vmlinux),
+    writeFileIfChanged(join(dir, 'rootfs.squashfs'), rootfs),
+    writeFileIfChanged(join(dir, RUN_MANIFEST), runJson),
+  ]);
   return [
     { file: 'emulator/vmlinux', ...blobInfo(vmlinux) },
     { file: 'emulator/rootfs.squashfs', ...blobInfo(rootfs) },

@@ -6,12 +6,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../../src/build.js';
-import { ArtefactStore } from '../../src/cache/index.js';
+import { ArtefactStore, artefactKey } from '../../src/cache/index.js';
 import { cacheMaxSize, DEFAULT_CACHE_MAX_SIZE } from '../../src/cache/limit.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
 describe('artefact cache limit', () => {
+  it('trim scans only when the running total says the cache may be over the limit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nixwrt-trim-'));
+    const put = async (store: ArtefactStore, i: number) => store.put(artefactKey({ kind: 'trim', i }), new Uint8Array(1000).fill(i));
+    const a = new ArtefactStore(dir);
+    await put(a, 1);
+    expect(await a.trim(10_000)).toEqual({ before: 1036, after: 1036, removed: 0 }); // no total yet: scanned
+    const b = new ArtefactStore(dir);
+    await put(b, 2);
+    expect(await b.trim(10_000)).toBeUndefined(); // 1036 + 1036 by the total
+    const c = new ArtefactStore(dir);
+    for (let i = 3; i < 12; i++) await put(c, i);
+    const r = await c.trim(5000);
+    expect(r).toMatchObject({ before: 11 * 1036, removed: 7 });
+    expect((await c.entries()).length).toBe(4);
+  });
+
   it('comes from the option, else $NIXWRT_CACHE_MAX_SIZE, else 2 GiB; a bad value is an error', () => {
     expect(cacheMaxSize(123, { NIXWRT_CACHE_MAX_SIZE: '1G' })).toBe(123);
     expect(cacheMaxSize(undefined, { NIXWRT_CACHE_MAX_SIZE: '500M' })).toBe(500 * 1024 ** 2);
@@ -35,6 +51,7 @@ describe('artefact cache limit', () => {
     // A build that adds nothing does not scan the cache.
     const again = await build({ config: join(root, 'examples', 'emu.ts'), outDir: join(work, 'out'), cacheDir: join(work, 'cache'), cacheMaxSize: 1 << 30, jobs: 1 });
     expect(again.cache.puts).toBeGreaterThan(0); // the trimmed entries are made again
+    expect(again.cache.gc).toBeUndefined(); // within the limit by the running total: no scan
     const third = await build({ config: join(root, 'examples', 'emu.ts'), outDir: join(work, 'out'), cacheDir: join(work, 'cache'), jobs: 1 });
     expect(third.cache.puts).toBe(0);
     expect(third.cache.gc).toBeUndefined();
