@@ -7,16 +7,19 @@
  */
 import { defaultCacheDir } from './util/cache-dir.js';
 import { join, resolve } from 'node:path';
-import { loadSystem, resolvePackage, type System } from './config/index.js';
-import { fetchClosure, type FetchProgress } from './nix/index.js';
-import { buildRootfs } from './rootfs/index.js';
-import { writeSquashfsToBuffer } from './squashfs/index.js';
+// Modules, not folder index files: a warm build should load only what it runs (start-up time).
+import { loadSystem } from './config/evaluate.js';
+import { resolvePackage } from './config/load.js';
+import type { System } from './config/types.js';
+import { fetchClosure, type FetchProgress } from './nix/closure.js';
+import { buildRootfs } from './rootfs/builder.js';
+import { writeSquashfsToBuffer } from './squashfs/writer.js';
 import type { DirNode } from './rootfs/tree.js';
 import { createPool, type TaskPool } from './workers/pool.js';
 import type { Device } from './image/device.js';
 import { getDevice } from './image/devices.js';
 import { ImageError } from './image/errors.js';
-import { ArtefactStore, type CacheStats } from './cache/index.js';
+import { ArtefactStore, type CacheStats } from './cache/store.js';
 import { cacheMaxSize } from './cache/limit.js';
 import { cachedDtb, cachedKernelLzma, cachedStoreFileInfo, squashfsCache } from './cache/build-seams.js';
 import type { RawImage } from './kernel/elf/index.js';

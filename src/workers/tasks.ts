@@ -4,7 +4,7 @@
  * A task takes plain data and returns plain data; Uint8Arrays whose buffers are listed
  * in `transfer` are moved, not copied.
  */
-import { encodeLzmaAlone, type LzmaEncodeOptions } from '../kernel/lzma/index.js';
+import type { LzmaEncodeOptions } from '../kernel/lzma/index.js';
 
 import { squashfsCompressTask } from '../squashfs/task.js';
 export interface TaskResult<T> {
@@ -27,7 +27,9 @@ export const tasks = {
     return { value: { data: out, sum }, transfer: [out.buffer as ArrayBuffer] };
   },
   /** LZMA "alone" compression of a kernel image (src/kernel/lzma). */
-  'lzma.encode': (input: { data: Uint8Array; opts?: LzmaEncodeOptions }): TaskResult<{ data: Uint8Array }> => {
+  'lzma.encode': async (input: { data: Uint8Array; opts?: LzmaEncodeOptions }): Promise<TaskResult<{ data: Uint8Array }>> => {
+    // Loaded on first use: the encoder is 13 modules the main thread of an emulator build never needs.
+    const { encodeLzmaAlone } = await import('../kernel/lzma/index.js');
     const out = encodeLzmaAlone(input.data, input.opts);
     return { value: { data: out }, transfer: [out.buffer as ArrayBuffer] };
   },
