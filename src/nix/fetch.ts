@@ -8,7 +8,7 @@ import { ListingBuilder } from './nar/listing.js';
 import { NarParser } from './nar/reader.js';
 import { NarRestorer } from './restore.js';
 import { compressionOf, type NarInfo } from './narinfo.js';
-import { cachedNarPath, referencePaths, writeCacheIndex, type CachedPath } from './store-cache.js';
+import { cachedNarPath, currentBootId, referencePaths, writeCacheIndex, type CachedPath } from './store-cache.js';
 import { storePathHashPart } from './store-path.js';
 import { withRetries, type RetryPolicy } from './substituter/retry.js';
 import type { Substituter } from './substituter/types.js';
@@ -133,7 +133,9 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
     if (!hashEquals(narHash, info.narHash)) {
       throw new FetchError('hash-mismatch', `NarHash is ${formatHashNix32(info.narHash)} but the NAR hashes to ${formatHashNix32(narHash)}`);
     }
-    await fh.sync();
+    // Without a boot id to detect a system crash by, the NAR is made durable before its rename.
+    const bootId = currentBootId() ?? undefined;
+    if (bootId === undefined) await fh.sync();
     await fh.close();
     closed = true;
     await rename(tmp, cachedNarPath(ctx.cacheDir, info.storePath));
@@ -144,6 +146,7 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
       references: referencePaths(info.references),
       narinfo: narinfoText,
       listing: listing.root!,
+      bootId,
     });
     await restorer?.commit();
     return cached;

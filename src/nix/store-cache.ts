@@ -1,4 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { formatHashNix32, hashEquals, parseHash } from './hash.js';
@@ -14,6 +16,13 @@ import { STORE_DIR, storePathHashPart } from './store-path.js';
  *   <cacheDir>/tmp/              downloads in progress (per process, random names)
  * Every file appears by atomic rename and identical content replaces identical content,
  * so processes sharing a cache never see a partial entry and need no lock.
+ *
+ * Durability without an fsync per file (Nix does not fsync store files either): on Linux an
+ * entry records the boot it was written in (`bootId`). A process crash loses nothing (the page
+ * cache survives it); only a system crash can leave a renamed file short or empty, and after
+ * one the boot id differs, so such an entry's NAR is hashed against its NarHash before it is
+ * trusted (once: a good entry is then rewritten without `bootId`). Without a boot id
+ * (elsewhere), NARs and index files are fsynced before their rename, as before.
  */
 export type { NarListingEntry } from './nar/listing.js';
 export { fetchClosure, type FetchOptions, type FetchProgress } from './closure.js';
@@ -38,6 +47,22 @@ interface InfoFile {
   references: string[];
   narinfo: string;
   listing: NarListingEntry;
+  /** Written without fsync during this boot (see above); absent once known durable. */
+  bootId?: string;
+}
+
+let bootIdCache: string | null | undefined;
+
+/** This boot's id (Linux), or null: then cache entries are fsynced instead. */
+export function currentBootId(): string | null {
+  if (bootIdCache === undefined) {
+    try {
+      bootIdCache = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+    } catch {
+      bootIdCache = null;
+    }
+  }
+  return bootIdCache;
 }
 
 export { defaultCacheDir } from '../util/cache-dir.js';
@@ -71,6 +96,7 @@ export async function openCachedPath(
   } catch {
     return null;
   }
+  if (info.bootId !== undefined && info.bootId !== currentBootId() && !(await survivedReboot(opts.cacheDir, info, narPath))) return null;
   if (opts.trustedPublicKeys && opts.trustedPublicKeys.length > 0) {
     try {
       const ni = parseNarInfo(info.narinfo);
@@ -90,15 +116,44 @@ export async function openCachedPath(
   };
 }
 
-/** Record a verified NAR (already renamed to cachedNarPath) in the index. */
+/**
+ * An entry written without fsync before the last system crash: its NAR must still hash to its
+ * NarHash. If it does, the NAR is on disk for good; the index file is rewritten without the
+ * boot id (best effort: a read-only cache just checks again next time).
+ */
+async function survivedReboot(cacheDir: string, info: InfoFile, narPath: string): Promise<boolean> {
+  const h = createHash('sha256');
+  const fh = await open(narPath, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+    }
+    await fh.sync().catch(() => undefined);
+  } finally {
+    await fh.close();
+  }
+  if (!hashEquals({ algo: 'sha256', digest: h.digest() }, parseHash(info.narHash))) return false;
+  const { bootId: _b, ...durable } = info;
+  await writeFileAtomic(infoPath(cacheDir, info.storePath), Buffer.from(JSON.stringify(durable))).catch(() => undefined);
+  return true;
+}
+
+/**
+ * Record a verified NAR (already renamed to cachedNarPath) in the index. With `bootId` (the
+ * NAR was not fsynced, see above) the index file is not fsynced either: a torn one does not
+ * parse, and is a miss.
+ */
 export async function writeCacheIndex(
   cacheDir: string,
-  entry: Omit<CachedPath, 'narPath'> & { narinfo: string },
+  entry: Omit<CachedPath, 'narPath'> & { narinfo: string; bootId?: string },
 ): Promise<CachedPath> {
   const file: InfoFile = { version: 1, ...entry };
   file.narHash = formatHashNix32(parseHash(entry.narHash));
-  await writeFileAtomic(infoPath(cacheDir, entry.storePath), Buffer.from(JSON.stringify(file)));
-  const { narinfo: _n, ...rest } = entry;
+  await writeFileAtomic(infoPath(cacheDir, entry.storePath), Buffer.from(JSON.stringify(file)), { durable: entry.bootId === undefined });
+  const { narinfo: _n, bootId: _b, ...rest } = entry;
   return { ...rest, narPath: cachedNarPath(cacheDir, entry.storePath) };
 }
 
