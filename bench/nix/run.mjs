@@ -2,7 +2,9 @@
 // bench/nix: `nixwrt fetch --out` against `nix copy --from http://127.0.0.1:PORT --to local?root=DIR`
 // on the same synthetic cache (about 100 store paths / 100 MB, half random, half text) made by
 // real Nix, served by python3's http.server on loopback; xz and zstd caches; fresh caches for
-// both tools on every run. Also decode throughput of our xz/zstd paths and the CLI start-up.
+// both tools on every run. Also decode throughput of our xz/zstd paths and the CLI start-up,
+// and floors measured in the same run: Node's HTTP client alone (http-floor.mjs), `cp -a` of
+// the restored tree (the file-system work both tools must do) and `xz -d` of every NAR file.
 // Prints a Markdown section for bench/RESULTS.md.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -95,7 +97,7 @@ function treeDigest(dir) {
   return h.digest('hex');
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs) => (typeof xs[0] === 'number' ? [...xs].sort((a, b) => a - b) : [...xs].sort((a, b) => a.wall - b.wall))[Math.floor(xs.length / 2)];
 const scratch = join(work, 'scratch');
 const results = {};
 for (const comp of ['xz', 'zstd']) {
@@ -111,9 +113,17 @@ for (const comp of ['xz', 'zstd']) {
     oursT.push(timed(process.execPath, [join(repo, 'bin', 'nixwrt.js'), 'fetch', root, '--substituter', url, '--trusted-public-key', publicKey, '--cache-dir', join(scratch, 'cache'), '--out', join(scratch, 'out')]));
     if (run === 0) same = treeDigest(join(scratch, 'nix-root', 'nix', 'store')) === treeDigest(join(scratch, 'out', 'nix', 'store'));
   }
+  // Floors, on the same cache and server, right after the runs.
+  const floorT = [];
+  const cpT = [];
+  for (let run = 0; run < RUNS; run++) {
+    floorT.push(timed(process.execPath, [join(here, 'http-floor.mjs'), url, join(work, comp)]));
+    rmSync(join(scratch, 'copy'), { recursive: true, force: true });
+    cpT.push(timed('cp', ['-a', join(scratch, 'nix-root', 'nix', 'store'), join(scratch, 'copy')]));
+  }
   const w = (xs) => median(xs.map((x) => x.wall));
   const c = (xs) => median(xs.map((x) => x.cpu));
-  results[comp] = { nix: w(nixT), ours: w(oursT), nixCpu: c(nixT), oursCpu: c(oursT), same };
+  results[comp] = { nix: w(nixT), ours: w(oursT), nixCpu: c(nixT), oursCpu: c(oursT), same, http: w(floorT), httpCpu: c(floorT), cp: w(cpT), cpCpu: c(cpT) };
   log(`${comp}: nix ${nixT.map((x) => x.wall.toFixed(2)).join(' ')} s; ours ${oursT.map((x) => x.wall.toFixed(2)).join(' ')} s`);
 }
 
@@ -128,13 +138,24 @@ for (const comp of ['xz', 'zstd']) {
     for await (const c of decompress(comp, [f])) out += c.length;
   }
   const s = Number(process.hrtime.bigint() - t) / 1e9;
+  // lzma-native, the fallback when the system liblzma cannot be loaded.
+  let fallback;
+  if (comp === 'xz') {
+    const t1 = process.hrtime.bigint();
+    for (const f of files) for await (const _ of decompress(comp, [f], { sysXz: false }));
+    fallback = out / (Number(process.hrtime.bigint() - t1) / 1e9) / 1e6;
+  }
   // The whole verified pipeline (decompress + SHA-256 + NAR parse + cache write), file://.
   rmSync(scratch, { recursive: true, force: true });
   const t2 = process.hrtime.bigint();
   await fetchClosure([root], { substituters: [`file://${join(work, comp)}`], trustedPublicKeys: [publicKey], cacheDir: join(scratch, 'c') });
   const s2 = Number(process.hrtime.bigint() - t2) / 1e9;
-  throughput[comp] = { decode: out / s / 1e6, pipeline: out / s2 / 1e6 };
+  throughput[comp] = { decode: out / s / 1e6, pipeline: out / s2 / 1e6, fallback };
 }
+// xz -d of every NAR file, one process (the decoder Nix links), for scale.
+const xzFiles = readdirSync(join(work, 'xz', 'nar')).map((f) => join(work, 'xz', 'nar', f));
+const xzCli = spawnSync('sh', ['-c', `command -v xz`]).status === 0 ? median([0, 1, 2].map(() => timed('sh', ['-c', 'cat "$@" | xz -dc > /dev/null', 'sh', ...xzFiles]))) : null;
+const bare = median([0, 1, 2].map(() => timed(process.execPath, ['-e', '0']).wall));
 const startups = [0, 1, 2].map(() => timed(process.execPath, [join(repo, 'bin', 'nixwrt.js'), '--version']));
 const startup = { wall: median(startups.map((x) => x.wall)), cpu: median(startups.map((x) => x.cpu)) };
 server.kill();
@@ -142,6 +163,7 @@ rmSync(scratch, { recursive: true, force: true });
 
 const mb = (n) => (n / 1e6).toFixed(1);
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const f2 = (x) => x.toFixed(2);
 console.log(`## nix fetch (bench/nix)
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${sh('nix', ['--version'])}; load average at the end ${load}.
@@ -152,6 +174,12 @@ Cache: ${closure.length} store paths, ${mb(totalNar)} MB of NARs (half random, h
 |---|---|---|---|---|---|
 ${['xz', 'zstd'].map((c) => { const r = results[c]; return `| ${c} | ${r.nix.toFixed(2)} (${r.nixCpu.toFixed(2)}) | ${r.ours.toFixed(2)} (${r.oursCpu.toFixed(2)}) | ${(r.ours / r.nix).toFixed(2)} | ${(r.oursCpu / r.nixCpu).toFixed(2)} | ${r.same ? 'yes' : 'NO'} |`; }).join('\n')}
 
-In-process throughput (NAR MB/s of wall time): xz decode ${throughput.xz.decode.toFixed(0)}, zstd decode ${throughput.zstd.decode.toFixed(0)}; whole verified pipeline from file:// (decode + SHA-256 + NAR parse + cache write, 25 in flight): xz ${throughput.xz.pipeline.toFixed(0)}, zstd ${throughput.zstd.pipeline.toFixed(0)}.
-CLI start-up alone (\`nixwrt --version\`, loads every command module): ${startup.wall.toFixed(2)} s wall, ${startup.cpu.toFixed(2)} s CPU.
-`);
+In-process throughput (NAR MB/s of wall time): xz decode ${throughput.xz.decode.toFixed(0)} (system liblzma through koffi; lzma-native fallback ${throughput.xz.fallback.toFixed(0)}), zstd decode ${throughput.zstd.decode.toFixed(0)} (zstd-napi); whole verified pipeline from file:// (decode + SHA-256 + NAR parse + cache write, 25 in flight): xz ${throughput.xz.pipeline.toFixed(0)}, zstd ${throughput.zstd.pipeline.toFixed(0)}.
+CLI start-up alone (\`nixwrt --version\`, loads every command module): ${startup.wall.toFixed(2)} s wall, ${startup.cpu.toFixed(2)} s CPU; bare \`node -e 0\`: ${f2(bare)} s.
+
+Floors, same run (wall s (CPU s), and as a fraction of nix copy's wall):
+
+| cache | Node HTTP client alone: GET every narinfo and NAR, bodies discarded | \`cp -a\` of the restored tree | goal: 0.5 × nix copy |
+|---|---|---|---|
+${['xz', 'zstd'].map((c) => { const r = results[c]; return `| ${c} | ${f2(r.http)} (${f2(r.httpCpu)}) = ${f2(r.http / r.nix)}× | ${f2(r.cp)} (${f2(r.cpCpu)}) = ${f2(r.cp / r.nix)}× | ${f2(r.nix / 2)} |`; }).join('\n')}
+${xzCli ? `\n\`xz -dc\` of every NAR file: ${f2(xzCli.wall)} s wall (${f2(xzCli.cpu)} s CPU) = ${f2(xzCli.wall / results.xz.nix)}× nix copy's wall.\n` : ''}`);
