@@ -6,7 +6,7 @@
  * and both write the same bytes, so no lock is needed.
  */
 import { createHash } from 'node:crypto';
-import { appendFile, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { appendFile, open, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { CacheError } from './errors.js';
@@ -14,6 +14,8 @@ import { CacheError } from './errors.js';
 const MAGIC = Buffer.from('NWA1');
 const HEADER = MAGIC.length + 32;
 const KEY = /^[0-9a-f]{64}$/;
+/** How fresh a use mark must be to be left as it is (gc's notion of recent use is this coarse). */
+const USE_GRAIN_MS = 10 * 60 * 1000;
 
 export interface CacheStats {
   hits: number;
@@ -50,8 +52,15 @@ export class ArtefactStore {
   async get(key: string): Promise<Uint8Array | undefined> {
     const path = this.pathOf(key);
     let bytes: Buffer;
+    let mtimeMs: number;
     try {
-      bytes = await readFile(path);
+      const fh = await open(path, 'r');
+      try {
+        mtimeMs = (await fh.stat()).mtimeMs;
+        bytes = await fh.readFile();
+      } finally {
+        await fh.close();
+      }
     } catch {
       this.stats.misses++;
       return undefined;
@@ -64,9 +73,12 @@ export class ArtefactStore {
       return undefined;
     }
     this.stats.hits++;
-    // gc removes the least recently used first: a hit counts as a use.
-    const now = new Date();
-    await utimes(path, now, now).catch(() => undefined);
+    // gc removes the least recently used first: a hit counts as a use. Marking it costs a
+    // syscall per entry, so an entry used within the last USE_GRAIN_MS keeps its mark.
+    if (Date.now() - mtimeMs > USE_GRAIN_MS) {
+      const now = new Date();
+      await utimes(path, now, now).catch(() => undefined);
+    }
     return payload;
   }
 

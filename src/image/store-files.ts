@@ -36,13 +36,12 @@ export async function readStoreFile(obj: StoreObject, rel: string, storePath: st
   if (node?.type !== 'regular' || node.narOffset === undefined || node.size === undefined) {
     throw new ImageError('missing-store-file', `${storePath}/${rel}: no such regular file in the store path (is this the right package?)`);
   }
-  const out = new Uint8Array(node.size);
-  let at = 0;
-  for await (const chunk of readContent({ kind: 'nar-slice', narPath: obj.narPath, offset: node.narOffset, size: node.size }, 1 << 20)) {
-    out.set(chunk, at);
-    at += chunk.length;
+  // One chunk of the whole size: one buffer, read in as few calls as the kernel allows.
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of readContent({ kind: 'nar-slice', narPath: obj.narPath, offset: node.narOffset, size: node.size }, Math.max(1, node.size))) {
+    chunks.push(chunk);
   }
-  return out;
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /**
