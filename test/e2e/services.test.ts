@@ -65,6 +65,17 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !ready)('arhcive on qemu-mal
     expect(await con.run(`ls ${lockPackages.ppp}/lib/pppd`)).toBe('openl2tp.so\npppoe.so\npppol2tp.so\nrp-pppoe.so\n');
   });
 
+  it("loads the rp-pppoe plugin by the path defalutroute.ts's pppoe peer file names", async () => {
+    const peer = (await loadSystem(join(root, 'examples', 'defalutroute.ts'))).files['/etc/ppp/peers/pppoe']!.content;
+    const plugin = /^plugin (\S+)$/m.exec(String(peer))![1]!;
+    expect(plugin).toBe(`${lockPackages.ppp}/lib/pppd/rp-pppoe.so`);
+    // pppd loads plugins while it reads its options; the plugin then looks for kernel PPPoE
+    // support, which the fixture Malta kernel does not have (no CONFIG_PPP / CONFIG_PPPOE).
+    const r = await con.run(`${lockPackages.ppp}/bin/pppd plugin ${plugin} --version; echo "exit=$?"`);
+    expect(r).toContain(`Plugin ${plugin} loaded.\n`);
+    expect(r).toContain('Linux kernel does not support PPPoE');
+  });
+
   it('runs rsyncd under the supervisor since boot', async () => {
     const status = await servicesUp(con, ['rsyncd']);
     expect(status).toMatch(/^rsyncd running \d+ starts=1$/m);
