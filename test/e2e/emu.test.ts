@@ -13,7 +13,7 @@ import { loadSystem, type System } from '../../src/config/index.js';
 import type { Manifest } from '../../src/image/manifest.js';
 import { havePeers } from '../helpers/peer.js';
 import type { Console } from './console.js';
-import { bootEmulator, freePort, servicesUp, type Booted } from './qemu.js';
+import { bootEmulator, freePort, retry, servicesUp, type Booted } from './qemu.js';
 import { serveDir } from './serve.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -102,18 +102,10 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !haveKernel)('examples/emu.t
       '-i', key, '-p', String(sshPort), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
       '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=10', 'root@127.0.0.1', 'hostname; cat /proc/sys/kernel/hostname',
     ];
-    let last: unknown;
     // The guest gets its address by DHCP and dropbear makes its host key on first use: retry.
-    for (let i = 0; i < 12; i++) {
-      try {
-        const { stdout } = await run('ssh', args, { timeout: 30_000 });
-        expect(stdout).toBe(`${system.hostname}\n${system.hostname}\n`);
-        return;
-      } catch (err) {
-        last = err;
-        await new Promise((r) => setTimeout(r, 5000));
-      }
-    }
-    throw last;
+    await retry(async () => {
+      const { stdout } = await run('ssh', args, { timeout: 30_000 });
+      expect(stdout).toBe(`${system.hostname}\n${system.hostname}\n`);
+    });
   }, 240_000);
 });

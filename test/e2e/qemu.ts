@@ -57,3 +57,17 @@ export async function servicesUp(con: Console, services: string[]): Promise<stri
   }
   return status;
 }
+
+/** Try `fn` up to `times` times, `gapMs` apart (a guest service comes up after DHCP etc.). */
+export async function retry<T>(fn: () => Promise<T>, times = 12, gapMs = 5000): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < times; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
+  }
+  throw last;
+}

@@ -14,7 +14,7 @@ import { build } from '../../src/build.js';
 import { loadConfig, loadSystem, type System } from '../../src/config/index.js';
 import { havePeers } from '../helpers/peer.js';
 import type { Console } from './console.js';
-import { bootEmulator, freePort, servicesUp, type Booted } from './qemu.js';
+import { bootEmulator, freePort, retry, servicesUp, type Booted } from './qemu.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const lockPackages = (JSON.parse(readFileSync(join(root, 'fixtures', 'lock.json'), 'utf8')) as { packages: Record<string, string> }).packages;
@@ -85,21 +85,13 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !ready)('arhcive on qemu-mal
   }, 60_000);
 
   it('answers the rsync protocol on the forwarded port and lists the backup module', async () => {
-    let last: unknown;
     // The guest gets its address by DHCP: retry for a while.
-    for (let i = 0; i < 12; i++) {
-      try {
-        const reply = await rsyncList(rsyncPort);
-        expect(reply).toMatch(/^@RSYNCD: \d+/);
-        expect(reply).toMatch(/^backup\s+nightly backups$/m);
-        expect(reply).toMatch(/^@RSYNCD: EXIT$/m);
-        return;
-      } catch (err) {
-        last = err;
-        await new Promise((r) => setTimeout(r, 5000));
-      }
-    }
-    throw last;
+    await retry(async () => {
+      const reply = await rsyncList(rsyncPort);
+      expect(reply).toMatch(/^@RSYNCD: \d+/);
+      expect(reply).toMatch(/^backup\s+nightly backups$/m);
+      expect(reply).toMatch(/^@RSYNCD: EXIT$/m);
+    });
   }, 120_000);
 });
 
