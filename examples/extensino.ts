@@ -14,7 +14,8 @@ export default defineConfig({
     { name: 'busybox' },
     { name: 'syslog', options: { local: true } },
     { name: 'dhcpClient', options: { interface: 'br0' } },
-    { name: 'hostapd', options: { ssid, psk, interface: 'wlan0', bridge: 'br0', channel: 6, countryCode: 'GB' } },
+    // The wired port and the radio in one bridge; the DHCP client takes its address there.
+    { name: 'hostapd', options: { ssid, psk, interface: 'wlan0', bridge: 'br0', bridgePorts: ['eth0'], channel: 6, countryCode: 'GB' } },
   ],
   outputs: { wanted: ['firmware', 'manifest'] },
 });

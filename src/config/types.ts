@@ -189,7 +189,10 @@ export interface HostapdOptions {
   channel?: number;
   countryCode?: string;
   hwMode?: 'g' | 'a';
+  /** A bridge for the AP interface; hostapd adds the radio to it. */
   bridge?: string;
+  /** Wired interfaces put into `bridge` before hostapd starts (an extender bridges its LAN port). */
+  bridgePorts?: string[];
 }
 export interface RsyncdOptions {
   package?: string;

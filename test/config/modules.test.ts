@@ -161,6 +161,16 @@ describe('hostapd', () => {
     expect(s.requirements).toEqual(['wifi']);
     expect(text(s, '/etc/svc/hostapd/run')).toBe(`#!/bin/sh\nexec ${sp('hostapd')}/bin/hostapd /etc/hostapd.conf\n`);
   });
+  it('puts the wired bridge ports into the bridge before hostapd starts', async () => {
+    const s = await evalModules([{ name: 'hostapd', options: { ssid: 'demo', psk: 'correct horse', bridge: 'br0', bridgePorts: ['eth0', 'eth1'] } }]);
+    expect(text(s, '/etc/svc/hostapd/run')).toBe(
+      '#!/bin/sh\nbrctl addbr br0 2>/dev/null || :\nip link set eth0 up\nbrctl addif br0 eth0 2>/dev/null || :\n' +
+        `ip link set eth1 up\nbrctl addif br0 eth1 2>/dev/null || :\nip link set br0 up\nexec ${sp('hostapd')}/bin/hostapd /etc/hostapd.conf\n`,
+    );
+    await expect(evalModules([{ name: 'hostapd', options: { ssid: 'x', psk: '12345678', bridgePorts: ['eth0'] } }])).rejects.toThrow(
+      'module hostapd: option bridgePorts: needs the bridge option (the bridge to put them in)',
+    );
+  });
   it('rejects a short passphrase and a missing ssid', async () => {
     await expect(evalModules([{ name: 'hostapd', options: { ssid: 'x', psk: 'short' } }])).rejects.toThrow(
       "module hostapd: option psk: expected a WPA passphrase of 8-63 printable ASCII characters, got 'short'",

@@ -16,11 +16,13 @@ export const hostapd = defineModule<HostapdOptions, { package: string; interface
     countryCode: t.string({ pattern: /^[A-Z]{2}$/, what: 'a two-letter country code' }),
     hwMode: t.oneOf('g', 'a'),
     bridge: ifname,
+    bridgePorts: t.list(ifname),
   },
   required: ['ssid', 'psk'],
   defaults: { package: 'hostapd', interface: 'wlan0', channel: 6, hwMode: 'g' },
   contribute(o, ctx) {
     if (Buffer.byteLength(o.ssid) > 32) throw new OptionError('bad-option', 'hostapd', 'ssid', `is ${Buffer.byteLength(o.ssid)} bytes in UTF-8; at most 32`);
+    if (o.bridgePorts?.length && !o.bridge) throw new OptionError('bad-option', 'hostapd', 'bridgePorts', 'needs the bridge option (the bridge to put them in)');
     const lines = [
       `interface=${o.interface}`,
       'driver=nl80211',
@@ -38,9 +40,20 @@ export const hostapd = defineModule<HostapdOptions, { package: string; interface
       'rsn_pairwise=CCMP',
       `wpa_passphrase=${o.psk}`,
     ];
+    const exec = `${ctx.pkg(o.package)}/bin/hostapd /etc/hostapd.conf`;
+    // The bridge and its wired ports first (busybox brctl/ip; "exists" and "already a port"
+    // are fine on a restart); hostapd then adds the radio itself.
+    const run = o.bridge && o.bridgePorts?.length
+      ? [
+          `brctl addbr ${o.bridge} 2>/dev/null || :`,
+          ...o.bridgePorts.flatMap((p) => [`ip link set ${p} up`, `brctl addif ${o.bridge} ${p} 2>/dev/null || :`]),
+          `ip link set ${o.bridge} up`,
+          `exec ${exec}`,
+        ].join('\n')
+      : exec;
     return {
       files: { '/etc/hostapd.conf': { content: lines.join('\n') + '\n', mode: 0o600 } },
-      services: { hostapd: { run: `${ctx.pkg(o.package)}/bin/hostapd /etc/hostapd.conf` } },
+      services: { hostapd: { run } },
       requirements: ['wifi'],
     };
   },
