@@ -142,7 +142,7 @@ for (const comp of ['xz', 'zstd']) {
   let fallback;
   if (comp === 'xz') {
     const t1 = process.hrtime.bigint();
-    for (const f of files) for await (const _ of decompress(comp, [f], { sysXz: false }));
+    for (const f of files) for await (const _ of decompress(comp, [f], { sysLibs: false }));
     fallback = out / (Number(process.hrtime.bigint() - t1) / 1e9) / 1e6;
   }
   // The whole verified pipeline (decompress + SHA-256 + NAR parse + cache write), file://.

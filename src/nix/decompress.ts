@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Duplex, PassThrough, Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip } from 'node:zlib';
 import { FetchError } from './errors.js';
-import { haveSysXz, xzDecodeSys } from './liblzma.js';
+import { haveNativeDecoder, nativeDecode } from './native-decode.js';
 
 // Untyped CommonJS packages, loaded on first use (start-up stays light), each with the one
 // call that is used.
@@ -51,13 +51,13 @@ function adaptClassic(s: Duplex): Duplex {
 /**
  * Decompress a stream by a narinfo's Compression value. Errors from a corrupt stream are
  * FetchError('decompress'); the caller adds the store path and URL. A chunk may be a view of
- * a reused buffer: use (or copy) it before asking for the next one. `sysXz: false` decodes xz
- * with lzma-native even when the system liblzma is available (tests compare the two).
+ * a reused buffer: use (or copy) it before asking for the next one. `sysLibs: false` decodes xz
+ * and bzip2 with the JS packages even when the system libraries load (tests compare the two).
  */
 export async function* decompress(
   method: string,
   input: AsyncIterable<Uint8Array>,
-  opts: { sysXz?: boolean } = {},
+  opts: { sysLibs?: boolean } = {},
 ): AsyncGenerator<Uint8Array> {
   if (!isCompression(method)) throw new FetchError('decompress', `unsupported compression ${JSON.stringify(method)}`);
   if (method === 'none') {
@@ -68,9 +68,9 @@ export async function* decompress(
     yield* zstd(input);
     return;
   }
-  // The system liblzma when it loads (about 5× faster, see liblzma.ts); lzma-native otherwise.
-  if (method === 'xz' && opts.sysXz !== false && haveSysXz()) {
-    yield* xzDecodeSys(input);
+  // The system liblzma / libbz2 when they load (see native-decode.ts); JS packages otherwise.
+  if ((method === 'xz' || method === 'bzip2') && opts.sysLibs !== false && haveNativeDecoder(method)) {
+    yield* nativeDecode(method, input);
     return;
   }
   const d = decoder(method);

@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { decompress } from '../../src/nix/decompress.js';
 import { FetchError } from '../../src/nix/errors.js';
-import { haveSysXz } from '../../src/nix/liblzma.js';
+import { haveNativeDecoder } from '../../src/nix/native-decode.js';
+import { havePeers } from '../helpers/peer.js';
 import { pseudoRandom } from '../helpers/pseudo-random.js';
 
 const require = createRequire(import.meta.url);
@@ -21,6 +23,7 @@ async function xz(data: Uint8Array): Promise<Buffer> {
 }
 
 const zstd = (data: Uint8Array): Buffer => (require('zstd-napi') as Zstd).compress(data);
+const bzip2 = async (data: Uint8Array): Promise<Buffer> => execFileSync('bzip2', ['-1', '-c'], { input: data, maxBuffer: 1 << 26 });
 
 /** Half random, half repetitive text: both LZMA2 chunk kinds, several output buffers' worth. */
 function sample(size: number, seed: number): Buffer {
@@ -36,7 +39,7 @@ function chunks(data: Uint8Array, size: number): Uint8Array[] {
   return out;
 }
 
-async function decodeAll(method: string, input: Uint8Array[], opts?: { sysXz?: boolean }): Promise<Buffer> {
+async function decodeAll(method: string, input: Uint8Array[], opts?: { sysLibs?: boolean }): Promise<Buffer> {
   async function* src(): AsyncGenerator<Uint8Array> {
     yield* input;
   }
@@ -51,47 +54,51 @@ const flip = (b: Buffer, at: number): Buffer => {
   return c;
 };
 
-const sys = haveSysXz();
-describe('xz decoding', () => {
-  it.runIf(sys)('the system liblzma is used when present (NIXWRT_NO_SYSLIB=1 turns it off)', () => {
-    expect(sys).toBe(true);
-  });
+const compressors = { xz, bzip2 } as const;
+for (const method of ['xz', 'bzip2'] as const) {
+  const native = haveNativeDecoder(method);
+  const compress = compressors[method];
+  const fallback = method === 'xz' ? 'lzma-native' : 'unbzip2-stream';
+  describe.skipIf(method === 'bzip2' && !havePeers('bzip2'))(`${method} decoding`, () => {
+    for (const sysLibs of [true, false]) {
+      const name = sysLibs ? 'system library' : fallback;
+      // unbzip2-stream decodes about 1 MB/s: smaller inputs for it.
+      const big = method === 'bzip2' && !sysLibs ? 300_000 : 3 << 20;
+      it.skipIf(sysLibs && !native)(`${name}: any chunking, several MiB of output, concatenated streams`, async () => {
+        const a = sample(big, 1);
+        const b = sample(100_000, 2);
+        const file = Buffer.concat([await compress(a), await compress(b)]);
+        for (const size of [1, 4093, 1 << 20, file.length]) {
+          const input = size === 1 ? [...chunks(file.subarray(0, 5000), 1), file.subarray(5000)] : chunks(file, size);
+          expect((await decodeAll(method, input, { sysLibs })).equals(Buffer.concat([a, b]))).toBe(true);
+        }
+      });
 
-  for (const sysXz of [true, false]) {
-    const name = sysXz ? 'system liblzma' : 'lzma-native';
-    it.skipIf(sysXz && !sys)(`${name}: any chunking, several MiB of output, concatenated streams`, async () => {
-      const a = sample(3 << 20, 1);
-      const b = sample(100_000, 2);
-      const file = Buffer.concat([await xz(a), await xz(b)]);
-      for (const size of [1, 4093, 1 << 20, file.length]) {
-        const input = size === 1 ? [...chunks(file.subarray(0, 5000), 1), file.subarray(5000)] : chunks(file, size);
-        expect((await decodeAll('xz', input, { sysXz })).equals(Buffer.concat([a, b]))).toBe(true);
-      }
+      it.skipIf(sysLibs && !native)(`${name}: corrupt, truncated and trailing garbage are decompress errors`, async () => {
+        const file = await compress(sample(300_000, 3));
+        const bad = [flip(file, Math.floor(file.length / 2)), file.subarray(0, file.length - 10), Buffer.concat([file, Buffer.from('garbage!')])];
+        for (const input of bad) {
+          const err = await decodeAll(method, [input], { sysLibs }).catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(FetchError);
+          expect((err as FetchError).code).toBe('decompress');
+          expect((err as Error).message).toMatch(new RegExp(`${method} stream is corrupt`));
+        }
+        // A decoder whose last use failed (or was abandoned) decodes the next stream correctly.
+        const good = sample(200_000, 4);
+        const goodFile = await compress(good);
+        for await (const _ of decompress(method, (async function* () { yield goodFile; })(), { sysLibs })) break;
+        expect((await decodeAll(method, [goodFile], { sysLibs })).equals(good)).toBe(true);
+      });
+    }
+
+    it.skipIf(!native)('several decodes in flight at once keep their own buffers', async () => {
+      const inputs = [sample(2 << 20, 5), sample(1 << 20, 6), sample(3000, 7)];
+      const files = await Promise.all(inputs.map(compress));
+      const outs = await Promise.all(files.map((f) => decodeAll(method, chunks(f, 10_000))));
+      outs.forEach((o, i) => expect(o.equals(inputs[i]!)).toBe(true));
     });
-
-    it.skipIf(sysXz && !sys)(`${name}: corrupt, truncated and trailing garbage are decompress errors`, async () => {
-      const file = await xz(sample(300_000, 3));
-      const bad = [flip(file, Math.floor(file.length / 2)), file.subarray(0, file.length - 10), Buffer.concat([file, Buffer.from('garbage!')])];
-      for (const input of bad) {
-        const err = await decodeAll('xz', [input], { sysXz }).catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(FetchError);
-        expect((err as FetchError).code).toBe('decompress');
-        expect((err as Error).message).toMatch(/xz stream is corrupt/);
-      }
-      // A decoder whose last use failed (or was abandoned) decodes the next stream correctly.
-      const good = sample(200_000, 4);
-      for await (const _ of decompress('xz', (async function* () { yield await xz(good); })())) break;
-      expect((await decodeAll('xz', [await xz(good)], { sysXz })).equals(good)).toBe(true);
-    });
-  }
-
-  it.skipIf(!sys)('several decodes in flight at once keep their own buffers', async () => {
-    const inputs = [sample(2 << 20, 5), sample(1 << 20, 6), sample(3000, 7)];
-    const files = await Promise.all(inputs.map(xz));
-    const outs = await Promise.all(files.map((f) => decodeAll('xz', chunks(f, 10_000))));
-    outs.forEach((o, i) => expect(o.equals(inputs[i]!)).toBe(true));
   });
-});
+}
 
 describe('zstd decoding', () => {
   it('reuses contexts safely: after a corrupt stream, an abandoned one, and in parallel', async () => {

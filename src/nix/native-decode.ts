@@ -1,0 +1,199 @@
+/**
+ * xz and bzip2 decoding straight on the system's liblzma.so.5 and libbz2.so.1.0 through koffi
+ * (FFI): the libraries' streaming calls on native buffers that are reused across NARs.
+ * lzma-native (the xz fallback) decodes 5-7× slower: it copies every input chunk, zero-fills a
+ * fresh output vector per call and copies every output chunk into a new Buffer; unbzip2-stream
+ * (the bzip2 fallback) is pure JS at 1-3 MB/s. When koffi or a library cannot be loaded (or
+ * NIXWRT_NO_SYSLIB=1), haveNativeDecoder() is false and the caller falls back.
+ */
+import { createRequire } from 'node:module';
+import { FetchError } from './errors.js';
+
+/* The koffi API used here, typed loosely: the library has its own (large) typings. */
+interface Koffi {
+  load(name: string): { func(sig: string): (...args: unknown[]) => number };
+  alloc(type: string, n: number): unknown;
+  view(ptr: unknown, len: number): ArrayBuffer;
+  address(ptr: unknown): bigint;
+}
+
+export type NativeMethod = 'xz' | 'bzip2';
+
+/** One library's streaming decoder, described by its stream struct and calls. */
+interface Codec {
+  /** Size of the stream struct and offsets (LP64) of next_in, avail_in, next_out, avail_out. */
+  size: number;
+  nextIn: number;
+  availIn: number;
+  nextOut: number;
+  availOut: number;
+  /** Width of the avail_* fields: size_t (xz) or unsigned int (bzip2). */
+  wide: boolean;
+  init(strm: unknown): number;
+  /** One decoding step; `finish`: no more input will come. */
+  step(strm: unknown, finish: boolean): number;
+  end(strm: unknown): void;
+  ok: number;
+  streamEnd: number;
+  /** At the end of a stream, is more input a new stream the library handles itself (xz) or must the caller restart (bzip2)? */
+  restartAfterEnd: boolean;
+  errors: Record<number, string>;
+}
+
+const IN_SIZE = 256 << 10;
+const OUT_SIZE = 1 << 20;
+
+interface Slot {
+  strmPtr: unknown;
+  strm: Buffer;
+  inBuf: Buffer;
+  inAddr: bigint;
+  outBuf: Buffer;
+  outAddr: bigint;
+}
+
+const codecs = new Map<NativeMethod, { codec: Codec; koffi: Koffi; free: Slot[] } | null>();
+
+function loadCodec(method: NativeMethod): Codec {
+  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  if (method === 'xz') {
+    const lz = koffi.load('liblzma.so.5');
+    const init = lz.func('int lzma_stream_decoder(void *strm, uint64_t memlimit, uint32_t flags)');
+    const code = lz.func('int lzma_code(void *strm, int action)');
+    const end = lz.func('void lzma_end(void *strm)');
+    const LZMA_CONCATENATED = 0x08;
+    // lzma_stream: next_in @0, avail_in @8, total_in @16, next_out @24, avail_out @32, ... 136 bytes.
+    return {
+      size: 136, nextIn: 0, availIn: 8, nextOut: 24, availOut: 32, wide: true,
+      init: (s) => init(s, 0xffffffffffffffffn, LZMA_CONCATENATED),
+      step: (s, finish) => code(s, finish ? 3 /* LZMA_FINISH */ : 0 /* LZMA_RUN */),
+      end: (s) => void end(s),
+      ok: 0, streamEnd: 1, restartAfterEnd: false,
+      errors: { 5: 'out of memory', 6: 'memory limit reached', 7: 'not an xz stream', 8: 'unsupported options', 9: 'corrupt data', 10: 'unexpected end of input' },
+    };
+  }
+  const bz = koffi.load('libbz2.so.1.0');
+  const init = bz.func('int BZ2_bzDecompressInit(void *strm, int verbosity, int small)');
+  const step = bz.func('int BZ2_bzDecompress(void *strm)');
+  const end = bz.func('int BZ2_bzDecompressEnd(void *strm)');
+  // bz_stream: next_in @0, avail_in @8 (uint), totals, next_out @24, avail_out @32 (uint), ... 80 bytes.
+  return {
+    size: 80, nextIn: 0, availIn: 8, nextOut: 24, availOut: 32, wide: false,
+    init: (s) => init(s, 0, 0),
+    step: (s) => step(s),
+    end: (s) => void end(s),
+    ok: 0, streamEnd: 4, restartAfterEnd: true,
+    errors: { [-3]: 'out of memory', [-4]: 'corrupt data', [-5]: 'not a bzip2 stream', [-7]: 'unexpected end of input' },
+  };
+}
+
+function entry(method: NativeMethod): { codec: Codec; koffi: Koffi; free: Slot[] } | null {
+  if (!codecs.has(method)) {
+    let e = null;
+    if (process.env.NIXWRT_NO_SYSLIB !== '1' && (process.arch === 'x64' || process.arch === 'arm64')) {
+      try {
+        e = { codec: loadCodec(method), koffi: createRequire(import.meta.url)('koffi') as Koffi, free: [] };
+      } catch {
+        e = null;
+      }
+    }
+    codecs.set(method, e);
+  }
+  return codecs.get(method)!;
+}
+
+/** True when the system library for `method` can be used (loads it on first call). */
+export function haveNativeDecoder(method: NativeMethod): boolean {
+  return entry(method) !== null;
+}
+
+function slot(koffi: Koffi, size: number): Slot {
+  const strmPtr = koffi.alloc('uint8_t', size);
+  const inPtr = koffi.alloc('uint8_t', IN_SIZE);
+  const outPtr = koffi.alloc('uint8_t', OUT_SIZE);
+  return {
+    strmPtr,
+    strm: Buffer.from(koffi.view(strmPtr, size)).fill(0),
+    inBuf: Buffer.from(koffi.view(inPtr, IN_SIZE)),
+    inAddr: koffi.address(inPtr),
+    outBuf: Buffer.from(koffi.view(outPtr, OUT_SIZE)),
+    outAddr: koffi.address(outPtr),
+  };
+}
+
+/**
+ * Decode an xz or bzip2 stream (concatenated streams allowed, as `xz -d` and `bzip2 -d` do).
+ * Each chunk is a view of a reused native buffer, valid until the consumer asks for the next
+ * one. Throws when the library is unavailable: check haveNativeDecoder() first.
+ */
+export async function* nativeDecode(method: NativeMethod, input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const e = entry(method);
+  if (!e) throw new Error(`no system library to decode ${method}`);
+  const c = e.codec;
+  const s = e.free.pop() ?? slot(e.koffi, c.size);
+  const { strm, strmPtr } = s;
+  const getAvail = (off: number): number => (c.wide ? Number(strm.readBigUInt64LE(off)) : strm.readUInt32LE(off));
+  const setAvail = (off: number, n: number): void => {
+    if (c.wide) strm.writeBigUInt64LE(BigInt(n), off);
+    else strm.writeUInt32LE(n, off);
+  };
+  const fail = (r: number): never => {
+    throw new FetchError('decompress', `${method} stream is corrupt: ${c.errors[r] ?? `library error ${r}`}`);
+  };
+  let live = false;
+  const start = (): void => {
+    const r = c.init(strmPtr);
+    if (r !== c.ok) fail(r);
+    live = true;
+  };
+  let ended = false;
+  // Feed `src`, or with null finish the stream; yields each output.
+  const run = function* (src: Uint8Array | null): Generator<Uint8Array> {
+    let pos = 0;
+    for (;;) {
+      if (src && getAvail(c.availIn) === 0) {
+        if (pos === src.length) return;
+        const n = Math.min(IN_SIZE, src.length - pos);
+        s.inBuf.set(src.subarray(pos, pos + n));
+        pos += n;
+        strm.writeBigUInt64LE(s.inAddr, c.nextIn);
+        setAvail(c.availIn, n);
+      }
+      if (ended) {
+        if (!src) return; // input ended with the stream
+        // More input after the end of a stream: the next stream of a concatenated file.
+        c.end(strmPtr);
+        live = false;
+        const [addr, avail] = [strm.readBigUInt64LE(c.nextIn), getAvail(c.availIn)];
+        strm.fill(0);
+        start();
+        strm.writeBigUInt64LE(addr, c.nextIn);
+        setAvail(c.availIn, avail);
+        ended = false;
+      }
+      strm.writeBigUInt64LE(s.outAddr, c.nextOut);
+      setAvail(c.availOut, OUT_SIZE);
+      const r = c.step(strmPtr, !src);
+      const produced = OUT_SIZE - getAvail(c.availOut);
+      if (r !== c.ok && r !== c.streamEnd) fail(r);
+      if (produced > 0) yield s.outBuf.subarray(0, produced);
+      if (r === c.streamEnd) {
+        if (!c.restartAfterEnd) return; // xz reports the end only under FINISH
+        ended = true;
+      } else if (!src && produced === 0 && c.restartAfterEnd) {
+        // bzip2: nothing more comes out and the stream has not ended. (liblzma says so itself,
+        // with LZMA_BUF_ERROR on the second call without progress.)
+        fail(-7);
+      }
+    }
+  };
+  try {
+    start();
+    for await (const chunk of input) yield* run(chunk);
+    yield* run(null);
+  } finally {
+    if (live) c.end(strmPtr);
+    strm.fill(0);
+    e.free.push(s);
+  }
+}
