@@ -100,9 +100,12 @@ export async function writeClosure(paths: Iterable<CachedPath>, outDir: string):
   const store = join(outDir, 'nix', 'store');
   await mkdir(store, { recursive: true });
   const written: string[] = [];
-  for (const p of [...paths].sort((a, b) => (a.storePath < b.storePath ? -1 : 1))) {
+  const sorted = [...paths].sort((a, b) => (a.storePath < b.storePath ? -1 : 1));
+  // Usually all of them are there already (unpacked while downloading): ask about all at once.
+  const present = await Promise.all(sorted.map((p) => exists(outPathFor(outDir, p.storePath))));
+  for (const [i, p] of sorted.entries()) {
     const dest = outPathFor(outDir, p.storePath);
-    if (await exists(dest)) continue;
+    if (present[i]) continue;
     try {
       await restoreNar(p.narPath, dest);
     } catch (err) {
