@@ -104,10 +104,10 @@ async function compile(path: string, dir: string, stats: FastLoadStats, stack: S
     }
     if (imp.n === undefined) throw new NotFastLoadable(`${path} imports a computed name`);
     const target = await resolveImport(imp.n, path, dir, stats, stack);
-    // Dynamic imports' ranges include the quotes; static ones do not.
-    const dynamic = imp.d >= 0;
-    out += code.slice(at, imp.s) + (dynamic ? JSON.stringify(target) : target);
-    at = imp.e;
+    // Dynamic imports' ranges include the quotes; static ones do not: replace the whole literal.
+    const [s, e] = imp.d >= 0 ? [imp.s, imp.e] : [imp.s - 1, imp.e + 1];
+    out += code.slice(at, s) + JSON.stringify(target);
+    at = e;
   }
   out += code.slice(at);
   stack.delete(path);

@@ -58,6 +58,13 @@ describe('fast .ts loader', () => {
     expect(stats).toEqual({ stripped: 1, cached: 1 });
   });
 
+  it('points imports at files whose paths need escaping', async () => {
+    // A single-quoted specifier naming a .js file (imported by its own URL, which keeps the ').
+    const dir = project({ "it's here/n.js": `export const n = 7;\n`, 'c.ts': `import { n } from './it\\'s here/n.js';\nexport default n as number;\n` });
+    const mod = (await importTsFast(join(dir, 'c.ts'), mkdtempSync(join(tmpdir(), 'nixwrt-tsl-cache-')))) as { default: number };
+    expect(mod.default).toBe(7);
+  });
+
   it('gives import.meta.url, dirname and filename of the source file', async () => {
     const dir = project({ 'm.ts': `export default [import.meta.url, import.meta.dirname, import.meta.filename];\n` });
     const mod = (await importTsFast(join(dir, 'm.ts'), mkdtempSync(join(tmpdir(), 'nixwrt-tsl-cache-')))) as { default: string[] };
