@@ -7,3 +7,4 @@ export { ElfError, type ElfErrorCode } from './errors.js';
 export { readElf, sectionBytes } from './reader.js';
 export { sectionInSegment, sectionLma } from './lma.js';
 export { elfToRaw, KERNEL_REMOVED_SECTIONS, type RawImage, type RawSection, type ObjcopyOptions } from './objcopy.js';
+export { dynamicEntries, checkMipsRldMapRel, DT_MIPS_RLD_MAP, DT_MIPS_RLD_MAP_REL, type DynamicEntry, type RldMapCheck } from './dynamic.js';

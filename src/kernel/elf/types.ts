@@ -11,9 +11,12 @@ export const EM_MIPS = 8;
 
 export const PT_LOAD = 1;
 export const PT_DYNAMIC = 2;
+export const PT_INTERP = 3;
 export const PT_NOTE = 4;
 export const PT_PHDR = 6;
 export const PT_TLS = 7;
+export const PF_W = 0x2;
+
 export const PT_GNU_EH_FRAME = 0x6474e550;
 export const PT_GNU_STACK = 0x6474e551;
 export const PT_GNU_RELRO = 0x6474e552;
