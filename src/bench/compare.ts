@@ -3,7 +3,7 @@
  * same output directory), and the same inputs through the classic tools (classic.ts), all in
  * one run, with the ratios and the machine's load average.
  */
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type BuildOptions, type BuildResult } from '../build.js';
@@ -16,7 +16,7 @@ import { runClassic, type ClassicResult } from './classic.js';
 export interface BenchOptions extends Omit<BuildOptions, 'outDir' | 'cacheDir'> {
   /** The warm build's config (default: `config` again); bench/pipeline passes a copy with another hostname. */
   warmConfig?: string;
-  /** Scratch directory (default: a new temp directory). */
+  /** Scratch directory, kept afterwards (default: a new temp directory, removed at the end). */
   work?: string;
   /** Run the classic tools too (default true). */
   classic?: boolean;
@@ -28,6 +28,7 @@ export interface TimedBuild {
 }
 
 export interface BenchResult {
+  /** The scratch directory (gone unless it was given as `work`). */
   work: string;
   cold: TimedBuild;
   warm: TimedBuild;
@@ -42,6 +43,14 @@ export async function benchConfig(opts: BenchOptions): Promise<BenchResult> {
   const loadBefore = loadavg();
   const work = opts.work ?? (await mkdtemp(join(tmpdir(), 'nixwrt-bench-')));
   await mkdir(work, { recursive: true });
+  try {
+    return await benchIn(work, opts, loadBefore);
+  } finally {
+    if (opts.work === undefined) await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function benchIn(work: string, opts: BenchOptions, loadBefore: number[]): Promise<BenchResult> {
   const cacheDir = join(work, 'cache');
   const outDir = join(work, 'out');
   const { warmConfig, work: _w, classic: withClassic, ...buildOpts } = opts;

@@ -4,11 +4,12 @@
  * and the ratios' arithmetic are.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classicTools } from '../../src/bench/classic.js';
+import { benchConfig } from '../../src/bench/compare.js';
 import { getDevice } from '../../src/image/devices.js';
 import { havePeers } from '../helpers/peer.js';
 
@@ -39,5 +40,16 @@ describe.skipIf(!havePeers(...classicTools(getDevice('qemu-malta'))))('nixwrt be
     expect(out.rootfsBytes.classic).toBe(out.classic.rootfsBytes);
     expect(out.rootfsBytes.ours).toBeGreaterThan(0);
     expect(out.machine.loadBefore).toHaveLength(3);
+    rmSync(work, { recursive: true, force: true });
   }, 600_000);
+});
+
+describe('benchConfig', () => {
+  it('without --work, removes its scratch directory; --no-classic skips the tools', async () => {
+    const r = await benchConfig({ config: join(root, 'examples', 'emu.ts'), classic: false, jobs: 1 });
+    expect(existsSync(r.work)).toBe(false);
+    expect(r.classic).toBeUndefined();
+    expect(r.ratios.coldOverClassic).toBeUndefined();
+    expect(r.warm.result.cache.misses).toBe(0);
+  }, 300_000);
 });

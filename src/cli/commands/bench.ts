@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .description('build a config cold (empty cache) and warm, and run the classic tools on the same inputs; print the ratios')
     .argument('<config>', 'config file, e.g. examples/emu.ts')
     .option('--warm-config <file>', 'config of the warm build (default: the same config; e.g. a copy with another hostname)')
-    .option('--work <dir>', 'scratch directory (default: a new temp directory)')
+    .option('--work <dir>', 'scratch directory, kept afterwards (default: a temp directory, removed at the end)')
     .option('--substituter <url>', 'binary cache URL (repeatable; default: the lock file cache)', collect, [])
     .option('--trusted-public-key <key>', 'name:base64 key trusted to sign narinfos (repeatable)', collect, [])
     .option('--jobs <n>', 'worker threads for compression and downloads', parseJobs)
