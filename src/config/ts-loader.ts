@@ -31,33 +31,14 @@ export interface FastLoadStats {
   cached: number;
 }
 
-/* The parts of es-module-lexer and sucrase used here. Both are loaded by a computed name, so a
- * node_modules without them still compiles and loads configs (through tsx). */
-interface LexedImport {
-  /** The specifier, when it is a string literal. */
-  n: string | undefined;
-  s: number;
-  e: number;
-  /** -1 static import, -2 import.meta, else the start of a dynamic import(). */
-  d: number;
-}
-interface Lexer {
-  init: Promise<void>;
-  parse(source: string, name?: string): readonly [readonly LexedImport[], unknown, unknown, boolean];
-}
-interface Sucrase {
-  transform(code: string, opts: { transforms: string[]; disableESTransforms?: boolean; filePath?: string }): { code: string };
-}
+type Lexer = typeof import('es-module-lexer');
+type Sucrase = typeof import('sucrase');
 
 let lexer: Promise<Lexer> | undefined;
 let sucrase: Promise<Sucrase> | undefined;
 
-function importByName<T>(name: string): Promise<T> {
-  return import(name) as Promise<T>;
-}
-
 function loadLexer(): Promise<Lexer> {
-  lexer ??= importByName<Lexer>('es-module-lexer').then(async (m) => {
+  lexer ??= import('es-module-lexer').then(async (m) => {
     await m.init;
     return m;
   });
@@ -128,7 +109,7 @@ async function stripped(path: string, source: string, dir: string, stats: FastLo
     stats.cached++;
     return hit;
   }
-  sucrase ??= importByName<Sucrase>('sucrase');
+  sucrase ??= import('sucrase');
   const { transform } = await sucrase;
   let code: string;
   try {
