@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // bench/nix: `nixwrt fetch --out` against `nix copy --from http://127.0.0.1:PORT --to local?root=DIR`
 // on the same synthetic cache (about 100 store paths / 100 MB, half random, half text) made by
-// real Nix, served by python3's http.server on loopback; xz and zstd caches; fresh caches for
-// both tools on every run. Also decode throughput of our xz/zstd paths and the CLI start-up,
+// real Nix, served on loopback by nginx (or bench/nix/serve.mjs, see step 2); xz and zstd
+// caches; fresh caches for both tools on every run; our --jobs at a few values. Also decode throughput of our xz/zstd paths and the CLI start-up,
 // and floors measured in the same run: Node's HTTP client alone (http-floor.mjs), `cp -a` of
 // the restored tree (the file-system work both tools must do) and `xz -d` of every NAR file.
 // Prints a Markdown section for bench/RESULTS.md.
@@ -21,10 +21,11 @@ const RUNS = Number(process.env.NIXWRT_BENCH_RUNS ?? 3);
 const N = Number(process.env.NIXWRT_BENCH_PATHS ?? 100);
 // No default substituters: nix-build must not try to reach the network.
 const env = { ...process.env, NIX_CONFIG: 'experimental-features = nix-command\nbuild-users-group =\nsandbox = false\nsubstituters =' };
+const loadStart = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const log = (s) => process.stderr.write(`bench/nix: ${s}\n`);
 const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { env, maxBuffer: 1 << 26, stdio: ['pipe', 'pipe', 'ignore'], ...opts }).toString().trim();
 
-for (const tool of ['nix', 'nix-build', 'python3', '/usr/bin/time']) {
+for (const tool of ['nix', 'nix-build', '/usr/bin/time']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
     console.log(`## nix fetch\n\nskipped: ${tool} not installed`);
     process.exit(0);
@@ -59,18 +60,62 @@ const totalNar = closure
   .map((p) => readFileSync(join(work, 'xz', `${p.slice(11, 43)}.narinfo`), 'utf8').match(/^NarSize: (\d+)$/m)[1])
   .reduce((a, b) => a + Number(b), 0) + narSize;
 
-// 2. A loopback HTTP server in its own process, the same for both tools.
+// 2. A loopback HTTP server in its own process, the same for both tools, that behaves like a
+//    real cache host: HTTP/1.1 keep-alive, listen backlog 511, files streamed. nginx with a
+//    generated minimal config when installed (Debian's nginx-light is enough), else our own
+//    bench/nix/serve.mjs; NIXWRT_BENCH_SERVER=nginx|node|python picks one. python3's
+//    http.server is only a fallback to compare with: HTTP/1.0, one connection per request
+//    and a listen backlog of 5, so 25 simultaneous connects lose SYNs and wait ~1 s each.
 const port = 20000 + Math.floor(Math.random() * 20000);
-const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', work], { stdio: 'ignore' });
+const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
+const serverKind = process.env.NIXWRT_BENCH_SERVER ?? (nginxBin ? 'nginx' : 'node');
+let server;
+let serverName;
+if (serverKind === 'nginx') {
+  if (!nginxBin) throw new Error('NIXWRT_BENCH_SERVER=nginx but nginx is not installed');
+  const ng = join(work, 'nginx');
+  mkdirSync(join(ng, 'tmp'), { recursive: true });
+  writeFileSync(join(ng, 'nginx.conf'), `daemon off;
+master_process off;
+worker_processes 1;
+pid ${ng}/nginx.pid;
+error_log stderr crit;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  log_not_found off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 65;
+  keepalive_requests 100000;
+  default_type application/octet-stream;
+${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${ng}/tmp;`).join('\n')}
+  server { listen 127.0.0.1:${port} backlog=511; root ${work}; }
+}
+`);
+  server = spawn(nginxBin, ['-e', 'stderr', '-p', ng, '-c', join(ng, 'nginx.conf')], { stdio: 'ignore' });
+  const version = spawnSync(nginxBin, ['-v']).stderr.toString().trim().replace(/^nginx version: /, '');
+  serverName = `${version} (generated config: one process, sendfile, keep-alive, backlog 511)`;
+} else if (serverKind === 'node') {
+  server = spawn(process.execPath, [join(here, 'serve.mjs'), work, String(port)], { stdio: 'ignore' });
+  serverName = `bench/nix/serve.mjs (Node ${process.version} http, keep-alive, backlog 511)`;
+} else if (serverKind === 'python') {
+  server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', work], { stdio: 'ignore' });
+  serverName = "python3's http.server (HTTP/1.0, a connection per request, backlog 5)";
+} else {
+  throw new Error(`NIXWRT_BENCH_SERVER: nginx, node or python, not ${serverKind}`);
+}
 process.on('exit', () => server.kill());
-for (let i = 0; i < 50; i++) {
+let up = false;
+for (let i = 0; i < 50 && !up; i++) {
   try {
-    await fetch(`http://127.0.0.1:${port}/xz/nix-cache-info`);
-    break;
+    up = (await fetch(`http://127.0.0.1:${port}/xz/nix-cache-info`)).ok;
   } catch {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+if (!up) throw new Error(`${serverName} did not answer on 127.0.0.1:${port}`);
+log(`serving ${work} with ${serverName}`);
 
 /** Wall and CPU (user + system, all threads and children) seconds of a child process. */
 function timed(cmd, args, extraEnv = {}) {
@@ -119,8 +164,8 @@ for (const comp of ['xz', 'zstd']) {
   const cpT = [];
   for (let run = 0; run < RUNS; run++) {
     floorT.push(timed(process.execPath, [join(here, 'http-floor.mjs'), url, join(work, comp)]));
-    // python's http.server listens with a backlog of 5: more simultaneous connects than that
-    // lose SYNs and wait ~1 s for the retransmission. With 5 connections, none do.
+    // With python's http.server (backlog 5) more simultaneous connects than 5 lose SYNs and
+    // wait ~1 s for the retransmission; on nginx or serve.mjs the two should be close.
     floor5T.push(timed(process.execPath, [join(here, 'http-floor.mjs'), url, join(work, comp), '5']));
     rmSync(join(scratch, 'copy'), { recursive: true, force: true });
     cpT.push(timed('cp', ['-a', join(scratch, 'nix-root', 'nix', 'store'), join(scratch, 'copy')]));
@@ -129,6 +174,23 @@ for (const comp of ['xz', 'zstd']) {
   const c = (xs) => median(xs.map((x) => x.cpu));
   results[comp] = { nix: w(nixT), ours: w(oursT), nixCpu: c(nixT), oursCpu: c(oursT), same, http: w(floorT), httpCpu: c(floorT), http5: w(floor5T), http5Cpu: c(floor5T), cp: w(cpT), cpCpu: c(cpT) };
   log(`${comp}: nix ${nixT.map((x) => x.wall.toFixed(2)).join(' ')} s; ours ${oursT.map((x) => x.wall.toFixed(2)).join(' ')} s`);
+}
+
+// 2b. Our --jobs (connections and downloads in flight) at a few values, interleaved run by run
+//     so load drift hits all of them alike. Nix's default is 25 connections.
+const JOBS = (process.env.NIXWRT_BENCH_JOBS ?? '5,10,25,50').split(',').map(Number);
+const jobsT = {};
+for (const comp of ['xz', 'zstd']) {
+  const url = `http://127.0.0.1:${port}/${comp}`;
+  jobsT[comp] = Object.fromEntries(JOBS.map((j) => [j, []]));
+  for (let run = 0; run < RUNS; run++) {
+    for (const j of JOBS) {
+      rmSync(scratch, { recursive: true, force: true });
+      mkdirSync(scratch, { recursive: true });
+      jobsT[comp][j].push(timed(process.execPath, [join(repo, 'bin', 'nixwrt.js'), 'fetch', root, '--substituter', url, '--trusted-public-key', publicKey, '--cache-dir', join(scratch, 'cache'), '--out', join(scratch, 'out'), '--jobs', String(j)]));
+    }
+  }
+  log(`${comp} --jobs: ${JOBS.map((j) => `${j}: ${jobsT[comp][j].map((x) => x.wall.toFixed(2)).join(' ')}`).join('; ')}`);
 }
 
 // 3. Decode throughput in this process (NAR bytes out per second of wall time).
@@ -170,9 +232,10 @@ const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join('
 const f2 = (x) => x.toFixed(2);
 console.log(`## nix fetch (bench/nix)
 
-Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${sh('nix', ['--version'])}; load average at the end ${load}.
+Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${sh('nix', ['--version'])}; load average ${loadStart} at the start, ${load} at the end; ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.
 Command: \`npm run bench -- nix\` (${RUNS} runs each, median; fresh caches every run).
-Cache: ${closure.length} store paths, ${mb(totalNar)} MB of NARs (half random, half text); xz files ${mb(sizes.xz)} MB, zstd files ${mb(sizes.zstd)} MB; python3 http.server on 127.0.0.1.
+Cache: ${closure.length} store paths, ${mb(totalNar)} MB of NARs (half random, half text); xz files ${mb(sizes.xz)} MB, zstd files ${mb(sizes.zstd)} MB.
+Server: ${serverName}, on 127.0.0.1, the same for both tools.
 
 | cache | nix copy --to local?root: wall s (CPU s) | nixwrt fetch --out: wall s (CPU s) | wall ratio ours/nix | CPU ratio | same tree |
 |---|---|---|---|---|---|
@@ -186,4 +249,10 @@ Floors, same run (wall s (CPU s), and as a fraction of nix copy's wall):
 | cache | Node HTTP client alone, 25 connections: GET every narinfo and NAR, bodies discarded | the same, 5 connections | \`cp -a\` of the restored tree | goal: 0.5 × nix copy |
 |---|---|---|---|---|
 ${['xz', 'zstd'].map((c) => { const r = results[c]; return `| ${c} | ${f2(r.http)} (${f2(r.httpCpu)}) = ${f2(r.http / r.nix)}× | ${f2(r.http5)} (${f2(r.http5Cpu)}) = ${f2(r.http5 / r.nix)}× | ${f2(r.cp)} (${f2(r.cpCpu)}) = ${f2(r.cp / r.nix)}× | ${f2(r.nix / 2)} |`; }).join('\n')}
+
+\`nixwrt fetch --out\` by \`--jobs\` (median wall s (CPU s), ${RUNS} runs, interleaved; load at the end above):
+
+| cache | ${JOBS.map((j) => `--jobs ${j}`).join(' | ')} |
+|---|${JOBS.map(() => '---|').join('')}
+${['xz', 'zstd'].map((c) => `| ${c} | ${JOBS.map((j) => { const xs = jobsT[c][j]; return `${f2(median(xs.map((x) => x.wall)))} (${f2(median(xs.map((x) => x.cpu)))})`; }).join(' | ')} |`).join('\n')}
 ${xzCli ? `\n\`xz -dc\` of every NAR file: ${f2(xzCli.wall)} s wall (${f2(xzCli.cpu)} s CPU) = ${f2(xzCli.wall / results.xz.nix)}× nix copy's wall.\n` : ''}`);
