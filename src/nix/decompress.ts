@@ -61,7 +61,7 @@ export async function* decompress(
 ): AsyncGenerator<Uint8Array> {
   if (!isCompression(method)) throw new FetchError('decompress', `unsupported compression ${JSON.stringify(method)}`);
   if (method === 'none') {
-    yield* input;
+    yield* batched(input);
     return;
   }
   if (method === 'zstd') {
@@ -74,7 +74,7 @@ export async function* decompress(
     return;
   }
   const d = decoder(method);
-  const src = Readable.from(input, { objectMode: false });
+  const src = Readable.from(batched(input), { objectMode: false });
   let srcError: unknown;
   src.on('error', (e) => {
     srcError = e;
@@ -93,36 +93,74 @@ export async function* decompress(
   if (srcError !== undefined) throw srcError;
 }
 
+/** Network reads arrive in 16-64 KiB pieces: decoders and the stages after them work per ~512 KiB. */
+const BATCH = 512 << 10;
+
+/** Input regrouped into chunks of at least BATCH bytes (the last may be shorter); copies only to join. */
+async function* batched(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of input) {
+    parts.push(chunk);
+    size += chunk.length;
+    if (size >= BATCH) {
+      yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+}
+
 const ZSTD_OUT = 1 << 20;
 const ZSTD_RESET_SESSION = 1;
 /** Contexts and output buffers of finished decodes: reused, so their pages are already mapped. */
-const zstdFree: Array<{ dctx: ZstdDCtx; dst: Buffer }> = [];
+const zstdFree: Array<{ dctx: ZstdDCtx; dst: Buffer; src: Buffer }> = [];
 
 /**
  * zstd straight on the binding into one reused 1 MiB buffer: a large output buffer lets zstd
- * decode in place, and reuse (also across NARs) avoids page-faulting fresh memory. Each chunk
- * is a view of that buffer, valid until the consumer asks for the next one.
+ * decode in place, and reuse (also across NARs) avoids page-faulting fresh memory. Input is
+ * gathered into a reused BATCH-byte buffer first. Each chunk is a view of the output buffer,
+ * valid until the consumer asks for the next one.
  */
 async function* zstd(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const slot = zstdFree.pop() ?? { dctx: new (zstdBinding().DCtx)(), dst: Buffer.allocUnsafe(ZSTD_OUT) };
+  const slot = zstdFree.pop() ?? { dctx: new (zstdBinding().DCtx)(), dst: Buffer.allocUnsafe(ZSTD_OUT), src: Buffer.allocUnsafe(BATCH) };
   const { dctx, dst } = slot;
   let inFrame = false;
+  function* run(input: Uint8Array): Generator<Uint8Array> {
+    let src = input;
+    for (;;) {
+      let ret: number, produced: number, consumed: number;
+      try {
+        [ret, produced, consumed] = dctx.decompressStream(dst, src);
+      } catch (err) {
+        throw new FetchError('decompress', `zstd stream is corrupt: ${(err as Error).message}`, { cause: err });
+      }
+      if (produced > 0) yield dst.subarray(0, produced);
+      src = src.subarray(consumed);
+      inFrame = ret !== 0;
+      if (src.length === 0 && (produced < ZSTD_OUT || ret === 0)) break;
+    }
+  }
   try {
+    let fill = 0;
     for await (const chunk of input) {
-      let src = chunk;
-      for (;;) {
-        let ret: number, produced: number, consumed: number;
-        try {
-          [ret, produced, consumed] = dctx.decompressStream(dst, src);
-        } catch (err) {
-          throw new FetchError('decompress', `zstd stream is corrupt: ${(err as Error).message}`, { cause: err });
+      if (fill === 0 && chunk.length >= BATCH) {
+        yield* run(chunk);
+        continue;
+      }
+      for (let pos = 0; pos < chunk.length; ) {
+        const n = Math.min(BATCH - fill, chunk.length - pos);
+        slot.src.set(chunk.subarray(pos, pos + n), fill);
+        fill += n;
+        pos += n;
+        if (fill === BATCH) {
+          yield* run(slot.src);
+          fill = 0;
         }
-        if (produced > 0) yield dst.subarray(0, produced);
-        src = src.subarray(consumed);
-        inFrame = ret !== 0;
-        if (src.length === 0 && (produced < ZSTD_OUT || ret === 0)) break;
       }
     }
+    if (fill > 0) yield* run(slot.src.subarray(0, fill));
     if (inFrame) throw new FetchError('decompress', 'zstd stream is corrupt: it ends in the middle of a frame');
   } finally {
     dctx.reset(ZSTD_RESET_SESSION);

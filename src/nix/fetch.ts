@@ -67,26 +67,16 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
     const parser = new NarParser({ maxSize: info.narSize });
     const listing = new ListingBuilder();
 
-    // Network reads arrive in 16-64 KiB pieces: hand the decoder ~512 KiB at a time, so every
-    // later stage (decode, hash, parse, writes) runs per large chunk.
+    // Network chunks as they come: decompress() regroups them into large pieces itself.
     async function* counted(): AsyncGenerator<Uint8Array> {
-      let batch: Uint8Array[] = [];
-      let batched = 0;
       for await (const chunk of sub.nar(url, ctx.signal)) {
         fileBytes += chunk.length;
         if (info.fileSize !== undefined && fileBytes > info.fileSize) {
           throw new FetchError('size-mismatch', `more than FileSize ${info.fileSize} bytes`);
         }
         fileHasher.update(chunk);
-        batch.push(chunk);
-        batched += chunk.length;
-        if (batched >= 512 << 10) {
-          yield batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
-          batch = [];
-          batched = 0;
-        }
+        yield chunk;
       }
-      if (batched > 0) yield batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
     }
 
     try {

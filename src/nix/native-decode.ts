@@ -10,11 +10,17 @@ import { createRequire } from 'node:module';
 import { FetchError } from './errors.js';
 
 /* The koffi API used here, typed loosely: the library has its own (large) typings. */
+type KoffiFn = ((...args: unknown[]) => number) & { async(...args: unknown[]): void };
 interface Koffi {
-  load(name: string): { func(sig: string): (...args: unknown[]) => number };
+  load(name: string): { func(sig: string): KoffiFn };
   alloc(type: string, n: number): unknown;
   view(ptr: unknown, len: number): ArrayBuffer;
   address(ptr: unknown): bigint;
+}
+
+/** `fn(...args)` on a thread of libuv's pool (koffi's async call). */
+function onPool(fn: KoffiFn, ...args: unknown[]): Promise<number> {
+  return new Promise((resolve, reject) => fn.async(...args, (err: unknown, r: number) => (err ? reject(err as Error) : resolve(r))));
 }
 
 export type NativeMethod = 'xz' | 'bzip2';
@@ -30,8 +36,11 @@ interface Codec {
   /** Width of the avail_* fields: size_t (xz) or unsigned int (bzip2). */
   wide: boolean;
   init(strm: unknown): number;
-  /** One decoding step; `finish`: no more input will come. */
-  step(strm: unknown, finish: boolean): number;
+  /**
+   * One decoding step; `finish`: no more input will come. Runs on libuv's thread pool, so
+   * decoding overlaps with the main thread's HTTP, hashing, parsing and writes.
+   */
+  step(strm: unknown, finish: boolean): Promise<number>;
   end(strm: unknown): void;
   ok: number;
   streamEnd: number;
@@ -66,7 +75,7 @@ function loadCodec(method: NativeMethod): Codec {
     return {
       size: 136, nextIn: 0, availIn: 8, nextOut: 24, availOut: 32, wide: true,
       init: (s) => init(s, 0xffffffffffffffffn, LZMA_CONCATENATED),
-      step: (s, finish) => code(s, finish ? 3 /* LZMA_FINISH */ : 0 /* LZMA_RUN */),
+      step: (s, finish) => onPool(code, s, finish ? 3 /* LZMA_FINISH */ : 0 /* LZMA_RUN */),
       end: (s) => void end(s),
       ok: 0, streamEnd: 1, restartAfterEnd: false,
       errors: { 5: 'out of memory', 6: 'memory limit reached', 7: 'not an xz stream', 8: 'unsupported options', 9: 'corrupt data', 10: 'unexpected end of input' },
@@ -80,7 +89,7 @@ function loadCodec(method: NativeMethod): Codec {
   return {
     size: 80, nextIn: 0, availIn: 8, nextOut: 24, availOut: 32, wide: false,
     init: (s) => init(s, 0, 0),
-    step: (s) => step(s),
+    step: (s) => onPool(step, s),
     end: (s) => void end(s),
     ok: 0, streamEnd: 4, restartAfterEnd: true,
     errors: { [-3]: 'out of memory', [-4]: 'corrupt data', [-5]: 'not a bzip2 stream', [-7]: 'unexpected end of input' },
@@ -123,8 +132,10 @@ function slot(koffi: Koffi, size: number): Slot {
 
 /**
  * Decode an xz or bzip2 stream (concatenated streams allowed, as `xz -d` and `bzip2 -d` do).
- * Each chunk is a view of a reused native buffer, valid until the consumer asks for the next
- * one. Throws when the library is unavailable: check haveNativeDecoder() first.
+ * Input chunks of any size are gathered into the native input buffer (one copy, no
+ * allocation) and decoded IN_SIZE at a time. Each output chunk is a view of a reused native
+ * buffer, valid until the consumer asks for the next one. Throws when the library is
+ * unavailable: check haveNativeDecoder() first.
  */
 export async function* nativeDecode(method: NativeMethod, input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const e = entry(method);
@@ -147,20 +158,18 @@ export async function* nativeDecode(method: NativeMethod, input: AsyncIterable<U
     live = true;
   };
   let ended = false;
-  // Feed `src`, or with null finish the stream; yields each output.
-  const run = function* (src: Uint8Array | null): Generator<Uint8Array> {
-    let pos = 0;
+  let busy = false; // a step is running on the pool: the buffers must not be reused yet
+  // Decode the first `n` bytes of the input buffer, or with null finish the stream; yields
+  // each output.
+  const run = async function* (n: number | null): AsyncGenerator<Uint8Array> {
+    if (n !== null) {
+      strm.writeBigUInt64LE(s.inAddr, c.nextIn);
+      setAvail(c.availIn, n);
+    }
     for (;;) {
-      if (src && getAvail(c.availIn) === 0) {
-        if (pos === src.length) return;
-        const n = Math.min(IN_SIZE, src.length - pos);
-        s.inBuf.set(src.subarray(pos, pos + n));
-        pos += n;
-        strm.writeBigUInt64LE(s.inAddr, c.nextIn);
-        setAvail(c.availIn, n);
-      }
+      if (n !== null && getAvail(c.availIn) === 0) return;
       if (ended) {
-        if (!src) return; // input ended with the stream
+        if (n === null) return; // input ended with the stream
         // More input after the end of a stream: the next stream of a concatenated file.
         c.end(strmPtr);
         live = false;
@@ -173,14 +182,16 @@ export async function* nativeDecode(method: NativeMethod, input: AsyncIterable<U
       }
       strm.writeBigUInt64LE(s.outAddr, c.nextOut);
       setAvail(c.availOut, OUT_SIZE);
-      const r = c.step(strmPtr, !src);
+      busy = true;
+      const r = await c.step(strmPtr, n === null);
+      busy = false;
       const produced = OUT_SIZE - getAvail(c.availOut);
       if (r !== c.ok && r !== c.streamEnd) fail(r);
       if (produced > 0) yield s.outBuf.subarray(0, produced);
       if (r === c.streamEnd) {
         if (!c.restartAfterEnd) return; // xz reports the end only under FINISH
         ended = true;
-      } else if (!src && produced === 0 && c.restartAfterEnd) {
+      } else if (n === null && produced === 0 && c.restartAfterEnd) {
         // bzip2: nothing more comes out and the stream has not ended. (liblzma says so itself,
         // with LZMA_BUF_ERROR on the second call without progress.)
         fail(-7);
@@ -189,11 +200,28 @@ export async function* nativeDecode(method: NativeMethod, input: AsyncIterable<U
   };
   try {
     start();
-    for await (const chunk of input) yield* run(chunk);
+    let fill = 0;
+    for await (const chunk of input) {
+      for (let pos = 0; pos < chunk.length; ) {
+        const n = Math.min(IN_SIZE - fill, chunk.length - pos);
+        s.inBuf.set(chunk.subarray(pos, pos + n), fill);
+        fill += n;
+        pos += n;
+        if (fill === IN_SIZE) {
+          yield* run(fill);
+          fill = 0;
+        }
+      }
+    }
+    if (fill > 0) yield* run(fill);
     yield* run(null);
   } finally {
-    if (live) c.end(strmPtr);
-    strm.fill(0);
-    e.free.push(s);
+    // A consumer that stops early cannot leave a step running (run() awaits each one), but
+    // keep the invariant explicit: a slot goes back to the pool only when idle.
+    if (!busy) {
+      if (live) c.end(strmPtr);
+      strm.fill(0);
+      e.free.push(s);
+    }
   }
 }

@@ -7,6 +7,19 @@ import { NarParser, type NarEvent } from './nar/reader.js';
 import type { CachedPath } from './store-cache.js';
 import { storePathBaseName } from './store-path.js';
 
+/** The process umask, read once; null where it cannot be read. */
+let umaskValue: number | null | undefined;
+function processUmask(): number | null {
+  if (umaskValue === undefined) {
+    try {
+      umaskValue = process.umask();
+    } catch {
+      umaskValue = null;
+    }
+  }
+  return umaskValue;
+}
+
 const CREATE = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW;
 
 /**
@@ -39,7 +52,13 @@ export class NarRestorer {
       await mkdir(this.at(ev.path), 0o777);
     } else if (ev.type === 'regular') {
       this.fh = await open(this.at(ev.path), CREATE, 0o666);
-      if (ev.executable) await this.fh.chmod(((await this.fh.stat()).mode & 0o7777) | 0o111);
+      // The mode open() gave (0666 less the umask) plus +x for all, as nix-store --restore;
+      // computed from the umask rather than with an fstat per file.
+      if (ev.executable) {
+        const umask = processUmask();
+        const mode = umask === null ? (await this.fh.stat()).mode & 0o7777 : 0o666 & ~umask;
+        await this.fh.chmod(mode | 0o111);
+      }
     } else {
       await symlink(ev.target, this.at(ev.path));
     }

@@ -152,7 +152,8 @@ export async function writeCacheIndex(
 ): Promise<CachedPath> {
   const file: InfoFile = { version: 1, ...entry };
   file.narHash = formatHashNix32(parseHash(entry.narHash));
-  await writeFileAtomic(infoPath(cacheDir, entry.storePath), Buffer.from(JSON.stringify(file)), { durable: entry.bootId === undefined });
+  // prepareCacheDir() made info/ before any download.
+  await writeFileAtomic(infoPath(cacheDir, entry.storePath), Buffer.from(JSON.stringify(file)), { durable: entry.bootId === undefined, parentExists: true });
   const { narinfo: _n, bootId: _b, ...rest } = entry;
   return { ...rest, narPath: cachedNarPath(cacheDir, entry.storePath) };
 }

@@ -12,13 +12,14 @@ export function tempPathFor(path: string): string {
  * write a temp file, fsync, rename. On failure the temp file is removed.
  * `durable: false` skips the fsync, for files whose readers check them by hash anyway (the
  * artefact cache): after a crash such a file may be short, never silently wrong.
+ * `parentExists: true` skips the mkdir of the directory (the caller made it).
  */
 export async function writeFileAtomic(
   path: string,
   data: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  opts: { mode?: number; durable?: boolean } = {},
+  opts: { mode?: number; durable?: boolean; parentExists?: boolean } = {},
 ): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  if (!opts.parentExists) await mkdir(dirname(path), { recursive: true });
   const tmp = tempPathFor(path);
   const fh = await open(tmp, 'wx', opts.mode ?? 0o644);
   try {
