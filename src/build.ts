@@ -56,6 +56,12 @@ export interface BuildOptions {
   cacheMaxSize?: number;
   /** Download and compression progress (the CLI draws bars from it on a terminal). */
   onProgress?: (e: BuildProgress) => void;
+  /**
+   * Collects the user's files the build read: the config and its local imports, the lock
+   * file, overlay directories and tarballs. Filled as far as the build got, also when it fails
+   * (`nixwrt build --watch` rebuilds when one of them changes).
+   */
+  inputs?: Set<string>;
 }
 
 export type BuildProgress =
@@ -90,7 +96,8 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   const outDir = resolve(opts.outDir);
   const pool = createPool({ threads: opts.jobs, inlineFirst: INLINE_TASKS });
   try {
-    const system = await timer.time('evaluate', () => loadSystem(opts.config, { cacheDir }));
+    const system = await timer.time('evaluate', () => loadSystem(opts.config, { cacheDir, inputs: opts.inputs }));
+    for (const o of system.overlays) opts.inputs?.add('dir' in o ? o.dir : o.tarball);
     const device = getDevice(system.device);
     const outputs = chooseOutputs(device, system, opts.outputs);
     const sources = resolveSources(system, device, opts);

@@ -10,3 +10,5 @@ export * from './kernel/lzma/index.js';
 export * from './squashfs/index.js';
 export * as dt from './dt/index.js';
 export * as cache from './cache/index.js';
+export { build, type BuildOptions, type BuildOutput, type BuildProgress, type BuildResult } from './build.js';
+export { watchBuild, type WatchEvent, type WatchOptions } from './watch.js';

@@ -14,8 +14,9 @@ import type { BusyboxOptions, DeviceRequirement, Lock, NixwrtConfig, OverlaySpec
 const IMPLICIT = ['base', 'busybox'];
 
 /** Load a config file and evaluate it: the usual entry point for the CLI and the image stage. */
-export async function loadSystem(path: string, opts: { lock?: Lock; cacheDir?: string } = {}): Promise<System> {
-  const { config, dir, path: abs } = await loadConfig(path, { cacheDir: opts.cacheDir });
+export async function loadSystem(path: string, opts: { lock?: Lock; cacheDir?: string; inputs?: Set<string> } = {}): Promise<System> {
+  const { config, dir, path: abs } = await loadConfig(path, { cacheDir: opts.cacheDir, inputs: opts.inputs });
+  if (!opts.lock) opts.inputs?.add(resolve(dir, config.lock));
   return evaluateConfig(config, { dir, where: abs, lock: opts.lock });
 }
 

@@ -8,6 +8,8 @@ import type { Lock, LockFile, NixwrtConfig } from './types.js';
 export interface LoadOptions {
   /** Where compiled .ts configs are kept (default: the default cache directory). */
   cacheDir?: string;
+  /** Collects the files the config was read from (the file, its local imports), for watchers. */
+  inputs?: Set<string>;
 }
 
 /**
@@ -19,6 +21,7 @@ export interface LoadOptions {
 export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<{ config: NixwrtConfig; dir: string; path: string }> {
   const abs = resolve(path);
   const ext = extname(abs);
+  opts.inputs?.add(abs);
   let raw: unknown;
   if (ext === '.json') {
     let text: string;
@@ -40,7 +43,7 @@ export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<
     }
     let mod: { default?: unknown };
     try {
-      mod = (await importTs(abs, opts.cacheDir ?? defaultCacheDir())) as { default?: unknown };
+      mod = (await importTs(abs, opts.cacheDir ?? defaultCacheDir(), opts.inputs)) as { default?: unknown };
     } catch (err) {
       throw new ConfigError('config-load-failed', `${abs}: ${(err as Error).message}`, { cause: err });
     }
@@ -55,11 +58,11 @@ export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<
 }
 
 /** A .ts/.mts module through the fast loader, else (and for .js/.mjs) through tsx. */
-async function importTs(abs: string, cacheDir: string): Promise<unknown> {
+async function importTs(abs: string, cacheDir: string, inputs?: Set<string>): Promise<unknown> {
   if (['.ts', '.mts'].includes(extname(abs))) {
     const { importTsFast, NotFastLoadable, configCacheDir } = await import('./ts-loader.js');
     try {
-      return await importTsFast(abs, configCacheDir(cacheDir));
+      return await importTsFast(abs, configCacheDir(cacheDir), { stripped: 0, cached: 0, inputs });
     } catch (err) {
       if (!(err instanceof NotFastLoadable)) throw err;
     }

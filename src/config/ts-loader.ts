@@ -29,6 +29,8 @@ export interface FastLoadStats {
   stripped: number;
   /** Files compiled from the cache of stripped code. */
   cached: number;
+  /** Collects every source file the module read (itself and its local imports), for watchers. */
+  inputs?: Set<string>;
 }
 
 type Lexer = typeof import('es-module-lexer');
@@ -64,6 +66,7 @@ export async function importTsFast(path: string, dir: string, stats: FastLoadSta
 async function compile(path: string, dir: string, stats: FastLoadStats, stack: Set<string>): Promise<string> {
   if (stack.has(path)) throw new NotFastLoadable(`import cycle through ${path}`);
   stack.add(path);
+  stats.inputs?.add(path);
   const source = readFileSync(path, 'utf8');
   const code = await stripped(path, source, dir, stats);
   const { parse } = await loadLexer();
@@ -151,7 +154,10 @@ async function resolveImport(spec: string, from: string, dir: string, stats: Fas
   if (!file) throw new NotFastLoadable(`${from}: cannot resolve '${spec}'`);
   const ext = extname(file);
   if (ext === '.ts' || ext === '.mts') return compile(file, dir, stats, stack);
-  if (ext === '.js' || ext === '.mjs' || ext === '.json') return pathToFileURL(file).href;
+  if (ext === '.js' || ext === '.mjs' || ext === '.json') {
+    stats.inputs?.add(file);
+    return pathToFileURL(file).href;
+  }
   throw new NotFastLoadable(`${from} imports a ${ext || 'extensionless'} file: ${file}`);
 }
 

@@ -1,7 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { collect, parseJobs, parseSize } from '../options.js';
 import { fetchBar, megabytes, progressFor } from '../progress.js';
-import { build, type BuildOutput } from '../../build.js';
+import { build, type BuildOptions, type BuildOutput, type BuildResult } from '../../build.js';
+import { isNixwrtError } from '../../errors.js';
 
 const OUTPUTS = ['firmware', 'phramware', 'emulator', 'all'] as const;
 
@@ -19,12 +20,14 @@ export function register(program: Command): void {
     .option('--cache-max-size <bytes>', 'artefact cache limit, applied after the build (suffixes K, M, G; default $NIXWRT_CACHE_MAX_SIZE, else 2G)', parseSize)
     .option('--json', 'print the result (outputs, sizes, hashes, stage timings) as JSON')
     .option('--timings', 'print the wall time of each pipeline stage')
+    .option('--watch', 'stay up and rebuild whenever the config, its imports, the lock file or an overlay changes')
     .action(async (config: string, o: Options) => {
       const outputs = o.output.length === 0 ? undefined : o.output.includes('all') ? 'all' : (o.output as BuildOutput[]);
-      // Bars on a terminal only, never with --json (stderr stays clean for scripts).
-      const bars = progressFor(process.stderr, { quiet: o.json });
+      // Bars on a terminal only, never with --json (stderr stays clean for scripts), nor with
+      // --watch (reports are printed between builds, where the bars would redraw).
+      const bars = progressFor(process.stderr, { quiet: o.json || o.watch });
       const onFetch = bars && fetchBar(bars);
-      const r = await build({
+      const opts: BuildOptions = {
         config,
         onProgress:
           bars &&
@@ -36,26 +39,70 @@ export function register(program: Command): void {
         cacheDir: o.cacheDir,
         jobs: o.jobs,
         cacheMaxSize: o.cacheMaxSize,
-      });
+      };
+      if (o.watch) return watch(opts, o);
+      const r = await build(opts);
       bars?.finish();
-      if (o.json) {
-        process.stdout.write(`${JSON.stringify({ outDir: r.outDir, device: r.device, files: r.files, timings: r.timings, cache: r.cache }, null, 2)}\n`);
-        return;
-      }
-      process.stdout.write(`built ${r.device} in ${r.outDir}\n`);
-      for (const f of r.files) process.stdout.write(`  ${f.file.padEnd(26)} ${String(f.size).padStart(10)} bytes  sha256 ${f.sha256.slice(0, 16)}\n`);
-      process.stdout.write(`  ${'manifest.json'.padEnd(26)}\n`);
-      if (o.timings) {
-        const total = r.timings.reduce((a, t) => a + t.ms, 0);
-        for (const t of r.timings) {
-          const c = t.cache ? `  cache: ${t.cache.hits} hits, ${t.cache.misses} misses${t.cache.damaged ? `, ${t.cache.damaged} damaged` : ''}, ${t.cache.puts} written` : '';
-          process.stdout.write(`  ${t.stage.padEnd(12)} ${(t.ms / 1000).toFixed(3).padStart(8)} s${c}\n`);
-        }
-        process.stdout.write(`  ${'total'.padEnd(12)} ${(total / 1000).toFixed(3).padStart(8)} s\n`);
-        process.stdout.write(`  artefact cache: ${r.cache.hits} hits, ${r.cache.misses} misses, ${r.cache.damaged} damaged, ${r.cache.puts} written\n`);
-        if (r.cache.gc) process.stdout.write(`  cache limit: ${r.cache.gc.removed} entries removed, ${r.cache.gc.before} → ${r.cache.gc.after} bytes\n`);
-      }
+      report(r, o);
     });
+}
+
+/** Rebuild on every change until Ctrl-C; a failed build is reported and the watch goes on. */
+async function watch(opts: BuildOptions, o: Options): Promise<void> {
+  const { watchBuild } = await import('../../watch.js');
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await watchBuild({
+      build: opts,
+      signal: stop.signal,
+      onEvent: (e) => {
+        const why = e.changed.length ? ` (changed: ${e.changed.join(', ')})` : '';
+        const took = `${(e.ms / 1000).toFixed(2)} s`;
+        if (e.kind === 'built') {
+          if (o.json) process.stdout.write(`${JSON.stringify({ ok: true, ms: Math.round(e.ms), changed: e.changed, ...summary(e.result) })}\n`);
+          else {
+            report(e.result, o);
+            process.stdout.write(`built in ${took}${why}; watching for changes (Ctrl-C ends)\n`);
+          }
+        } else {
+          const err = e.error;
+          const msg = isNixwrtError(err) ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err);
+          if (o.json) process.stdout.write(`${JSON.stringify({ ok: false, ms: Math.round(e.ms), changed: e.changed, error: msg })}\n`);
+          else process.stderr.write(`nixwrt: build failed after ${took}${why}: ${msg}\nwatching for changes (Ctrl-C ends)\n`);
+        }
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function summary(r: BuildResult) {
+  return { outDir: r.outDir, device: r.device, files: r.files, timings: r.timings, cache: r.cache };
+}
+
+function report(r: BuildResult, o: Options): void {
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(summary(r), null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`built ${r.device} in ${r.outDir}\n`);
+  for (const f of r.files) process.stdout.write(`  ${f.file.padEnd(26)} ${String(f.size).padStart(10)} bytes  sha256 ${f.sha256.slice(0, 16)}\n`);
+  process.stdout.write(`  ${'manifest.json'.padEnd(26)}\n`);
+  if (o.timings) {
+    const total = r.timings.reduce((a, t) => a + t.ms, 0);
+    for (const t of r.timings) {
+      const c = t.cache ? `  cache: ${t.cache.hits} hits, ${t.cache.misses} misses${t.cache.damaged ? `, ${t.cache.damaged} damaged` : ''}, ${t.cache.puts} written` : '';
+      process.stdout.write(`  ${t.stage.padEnd(12)} ${(t.ms / 1000).toFixed(3).padStart(8)} s${c}\n`);
+    }
+    process.stdout.write(`  ${'total'.padEnd(12)} ${(total / 1000).toFixed(3).padStart(8)} s\n`);
+    process.stdout.write(`  artefact cache: ${r.cache.hits} hits, ${r.cache.misses} misses, ${r.cache.damaged} damaged, ${r.cache.puts} written\n`);
+    if (r.cache.gc) process.stdout.write(`  cache limit: ${r.cache.gc.removed} entries removed, ${r.cache.gc.before} → ${r.cache.gc.after} bytes\n`);
+  }
 }
 
 interface Options {
@@ -68,6 +115,7 @@ interface Options {
   cacheMaxSize?: number;
   json?: boolean;
   timings?: boolean;
+  watch?: boolean;
 }
 
 function parseOutput(v: string, acc: string[]): string[] {

@@ -1,0 +1,118 @@
+/**
+ * `nixwrt build --watch`: build, then rebuild whenever one of the user's inputs changes (the
+ * config and its local imports, the lock file, overlays). The process stays up, so a rebuild
+ * pays neither Node's start-up nor module loading: only the pipeline, and with the artefact
+ * cache that is the changed blocks. Inputs are polled (sizes, mtimes, inode numbers): editors
+ * that replace a file by renaming over it and file systems without inotify are both seen.
+ */
+import { lstat, readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { build, type BuildOptions, type BuildResult } from './build.js';
+
+export type WatchEvent =
+  | { kind: 'built'; result: BuildResult; ms: number; changed: string[] }
+  | { kind: 'failed'; error: unknown; ms: number; changed: string[] };
+
+export interface WatchOptions {
+  /** The build to repeat; its `inputs` collector is the watcher's own. */
+  build: Omit<BuildOptions, 'inputs'>;
+  /** Called after every build, good or failed. */
+  onEvent: (e: WatchEvent) => void;
+  /** How often inputs are checked (default 50 ms; a few stat calls). */
+  intervalMs?: number;
+  /** Ends the watch (between builds, or after the build in progress). */
+  signal?: AbortSignal;
+}
+
+/** Path → a fingerprint of what is there now (and its mtime); directories are walked. */
+export type Snapshot = Map<string, { sig: string; mtimeMs: number }>;
+
+/** File times come from the kernel's coarse clock, a tick behind Date.now(). */
+const CLOCK_SLACK_MS = 5;
+
+/** Runs until `signal` aborts. Build errors are reported through onEvent, not thrown. */
+export async function watchBuild(o: WatchOptions): Promise<void> {
+  const interval = o.intervalMs ?? 50;
+  const config = resolve(o.build.config);
+  // Never react to what the build itself writes.
+  const ignore = [resolve(o.build.outDir), ...(o.build.cacheDir ? [resolve(o.build.cacheDir)] : [])];
+  let known = new Set([config]);
+  let changed: string[] = [];
+  while (!o.signal?.aborted) {
+    const before = await snapshot(known, ignore);
+    const inputs = new Set([config]);
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    try {
+      const result = await build({ ...o.build, inputs });
+      o.onEvent({ kind: 'built', result, ms: performance.now() - t0, changed });
+      known = inputs;
+    } catch (error) {
+      o.onEvent({ kind: 'failed', error, ms: performance.now() - t0, changed });
+      // A failed build may not have reached every input: keep watching the old ones too.
+      known = new Set([...known, ...inputs]);
+    }
+    const last = await snapshot(known, ignore);
+    // Edited while the build ran (or since it ended): build again at once. Inputs found by this
+    // build have no earlier look, so their time tells.
+    changed = differences(before, last).filter((p) => before.has(p) || last.get(p)!.mtimeMs >= startedAt - CLOCK_SLACK_MS);
+    if (changed.length > 0) continue;
+    const next = await waitForChange(known, ignore, last, interval, o.signal);
+    if (next === undefined) return;
+    changed = next;
+  }
+}
+
+/** Poll until the inputs differ from `last` and then hold still for one interval; the paths that changed. */
+async function waitForChange(paths: Set<string>, ignore: string[], last: Snapshot, interval: number, signal?: AbortSignal): Promise<string[] | undefined> {
+  for (;;) {
+    if (!(await pause(interval, signal))) return undefined;
+    const now = await snapshot(paths, ignore);
+    const d = differences(last, now);
+    if (d.length === 0) continue;
+    // An editor or a script may still be writing: wait until two looks agree.
+    if (!(await pause(interval, signal))) return undefined;
+    const settled = await snapshot(paths, ignore);
+    if (differences(now, settled).length === 0) return d;
+    last = now;
+  }
+}
+
+async function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+  try {
+    await sleep(ms, undefined, { signal });
+    return true;
+  } catch {
+    return false; // aborted
+  }
+}
+
+/** Paths whose fingerprint differs (added, removed or changed), sorted. */
+export function differences(a: Snapshot, b: Snapshot): string[] {
+  const out = new Set<string>();
+  for (const [p, v] of a) if (b.get(p)?.sig !== v.sig) out.add(p);
+  for (const p of b.keys()) if (!a.has(p)) out.add(p);
+  return [...out].sort();
+}
+
+/** Fingerprints of `paths` and, for directories, of everything under them. */
+export async function snapshot(paths: Iterable<string>, ignore: string[] = []): Promise<Snapshot> {
+  const out: Snapshot = new Map();
+  const skip = (p: string) => ignore.some((i) => p === i || p.startsWith(`${i}/`));
+  const visit = async (p: string): Promise<void> => {
+    if (skip(p)) return;
+    const st = await lstat(p).catch(() => undefined);
+    if (!st) {
+      out.set(p, { sig: 'missing', mtimeMs: 0 });
+      return;
+    }
+    out.set(p, { sig: `${st.mode}:${st.size}:${st.mtimeMs}:${st.ino}`, mtimeMs: st.mtimeMs });
+    if (st.isDirectory()) {
+      const names = await readdir(p).catch(() => [] as string[]);
+      for (const n of names.sort()) await visit(join(p, n));
+    }
+  };
+  for (const p of paths) await visit(resolve(p));
+  return out;
+}

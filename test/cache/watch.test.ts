@@ -1,0 +1,101 @@
+/**
+ * `nixwrt build --watch` (watchBuild): a rebuild follows an edit of the config's local import,
+ * a bad edit is reported and the watch goes on, outputs written by the build never trigger a
+ * rebuild, and the last watched build has the bytes of a cold build of the same config.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { build } from '../../src/build.js';
+import { isNixwrtError } from '../../src/errors.js';
+import { differences, snapshot, watchBuild, type WatchEvent } from '../../src/watch.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+describe('watchBuild', () => {
+  it('sees a changed, added and removed file, and walks directories', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nixwrt-snap-'));
+    writeFileSync(join(dir, 'a'), 'one');
+    const s1 = await snapshot([dir, join(dir, 'gone')]);
+    expect(s1.get(join(dir, 'gone'))?.sig).toBe('missing');
+    writeFileSync(join(dir, 'a'), 'two!');
+    writeFileSync(join(dir, 'b'), '');
+    const s2 = await snapshot([dir, join(dir, 'gone')]);
+    expect(differences(s1, s2)).toEqual([dir, join(dir, 'a'), join(dir, 'b')].sort());
+    expect(differences(s2, await snapshot([dir, join(dir, 'gone')]))).toEqual([]);
+    // Ignored paths (the build's own output) are not looked at.
+    expect([...(await snapshot([dir], [join(dir, 'b')])).keys()]).not.toContain(join(dir, 'b'));
+  });
+
+  it('rebuilds on edits of an imported file, survives a bad edit, and matches a cold build', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'nixwrt-watch-'));
+    const host = join(work, 'host.ts');
+    const config = join(work, 'config.ts');
+    writeFileSync(host, "export const hostname: string = 'w1';\n");
+    writeFileSync(
+      config,
+      `import { hostname } from './host.js';
+export default { device: 'qemu-malta', hostname, lock: ${JSON.stringify(join(root, 'fixtures', 'lock.json'))},
+  modules: [{ name: 'busybox' }], outputs: { wanted: ['emulator', 'manifest'] } };
+`,
+    );
+    const common = { config, outDir: join(work, 'out'), jobs: 1, time: 1_700_000_000 };
+    // Files written just before a build starts may count as edited during it (file times are
+    // a clock tick coarse): start a little later.
+    await new Promise((r) => setTimeout(r, 50));
+
+    const events: WatchEvent[] = [];
+    let wake: (() => void) | undefined;
+    const next = async (): Promise<WatchEvent> => {
+      const seen = events.length;
+      while (events.length === seen) await new Promise<void>((r) => (wake = r));
+      return events[seen]!;
+    };
+    const stop = new AbortController();
+    const done = watchBuild({
+      build: { ...common, cacheDir: join(work, 'cache') },
+      intervalMs: 50,
+      signal: stop.signal,
+      onEvent: (e) => {
+        events.push(e);
+        wake?.();
+      },
+    });
+
+    const first = await next();
+    expect(first.kind).toBe('built');
+    if (first.kind !== 'built') return;
+    expect(first.changed).toEqual([]);
+    const rootfsOf = (e: WatchEvent) => (e.kind === 'built' ? e.result.files.find((f) => f.file.endsWith('rootfs.squashfs'))!.sha256 : undefined);
+
+    writeFileSync(host, "export const hostname: string = 'w2';\n");
+    const second = await next();
+    expect(second.kind).toBe('built');
+    expect(second.changed).toEqual([host]);
+    expect(rootfsOf(second)).not.toBe(rootfsOf(first));
+    if (second.kind === 'built') expect(second.result.cache.hits).toBeGreaterThan(0);
+
+    writeFileSync(host, "export const hostname: string = '';\n");
+    const bad = await next();
+    expect(bad.kind).toBe('failed');
+    if (bad.kind === 'failed') {
+      expect(isNixwrtError(bad.error) && bad.error.code).toBe('config-invalid');
+      expect(String((bad.error as Error).message)).toContain('hostname');
+    }
+
+    writeFileSync(host, "export const hostname: string = 'w3';\n");
+    const fixed = await next();
+    expect(fixed.kind).toBe('built');
+
+    // The build's own writes (out/, the cache) are not inputs: nothing more happens.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(events).toHaveLength(4);
+    stop.abort();
+    await done;
+
+    const cold = await build({ ...common, outDir: join(work, 'cold-out'), cacheDir: join(work, 'cold-cache') });
+    expect(fixed.kind === 'built' && fixed.result.files.map((f) => [f.file, f.sha256])).toEqual(cold.files.map((f) => [f.file, f.sha256]));
+    expect(cold.cache.hits).toBe(0);
+  }, 300_000);
+});
