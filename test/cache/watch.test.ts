@@ -3,6 +3,7 @@
  * a bad edit is reported and the watch goes on, outputs written by the build never trigger a
  * rebuild, and the last watched build has the bytes of a cold build of the same config.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,5 +98,45 @@ export default { device: 'qemu-malta', hostname, lock: ${JSON.stringify(join(roo
     const cold = await build({ ...common, outDir: join(work, 'cold-out'), cacheDir: join(work, 'cold-cache') });
     expect(fixed.kind === 'built' && fixed.result.files.map((f) => [f.file, f.sha256])).toEqual(cold.files.map((f) => [f.file, f.sha256]));
     expect(cold.cache.hits).toBe(0);
+  }, 300_000);
+});
+
+describe('nixwrt build --watch --json', () => {
+  it('prints one JSON line per build and ends cleanly on SIGINT', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'nixwrt-watch-cli-'));
+    const config = join(work, 'c.json');
+    const write = (hostname: string) =>
+      writeFileSync(config, JSON.stringify({ device: 'qemu-malta', hostname, lock: join(root, 'fixtures', 'lock.json'), modules: [{ name: 'busybox' }], outputs: { wanted: ['emulator'] } }));
+    write('c1');
+    await new Promise((r) => setTimeout(r, 50));
+    const child = spawn(process.execPath, [join(root, 'bin', 'nixwrt.js'), 'build', config, '--watch', '--json', '--out', join(work, 'out'), '--cache-dir', join(work, 'cache')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: Array<Record<string, unknown>> = [];
+    let text = '';
+    let wake: (() => void) | undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      text += d.toString();
+      const parts = text.split('\n');
+      text = parts.pop()!;
+      for (const p of parts) lines.push(JSON.parse(p) as Record<string, unknown>);
+      wake?.();
+    });
+    const line = async (n: number) => {
+      while (lines.length < n) await new Promise<void>((r) => (wake = r));
+      return lines[n - 1]!;
+    };
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      expect(await line(1)).toMatchObject({ ok: true, changed: [], device: 'qemu-malta' });
+      write('c2');
+      expect(await line(2)).toMatchObject({ ok: true, changed: [config] });
+      write('');
+      const bad = await line(3);
+      expect(bad).toMatchObject({ ok: false, changed: [config] });
+      expect(bad.error).toMatch(/hostname.*\[config-invalid\]/);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(lines).toHaveLength(3);
   }, 300_000);
 });
