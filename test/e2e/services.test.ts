@@ -2,8 +2,9 @@
  * End to end on QEMU Malta for what the flash examples carry but no emulator can run on their
  * SoCs: examples/arhcive.ts moved to qemu-malta (its usbdisk dropped: no USB disk here, the
  * rsync module's directory comes from an overlay) with hostapd and ppp added to the closure.
- * Booted with `nixwrt run`: hostapd and pppd from the fixture closure run, and rsyncd is
- * supervised and answers the rsync protocol on a forwarded loopback port.
+ * Booted with `nixwrt run`: hostapd and pppd from the fixture closure run (the rp-pppoe plugin
+ * finds kernel PPPoE support), and rsyncd is supervised and answers the rsync protocol on a
+ * forwarded loopback port. hostapd with a radio: wifi.test.ts.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -70,10 +71,11 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !ready)('arhcive on qemu-mal
     const plugin = /^plugin (\S+)$/m.exec(String(peer))![1]!;
     expect(plugin).toBe(`${lockPackages.ppp}/lib/pppd/rp-pppoe.so`);
     // pppd loads plugins while it reads its options; the plugin then looks for kernel PPPoE
-    // support, which the fixture Malta kernel does not have (no CONFIG_PPP / CONFIG_PPPOE).
+    // support (it says "Linux kernel does not support PPPoE" on a kernel without CONFIG_PPPOE).
     const r = await con.run(`${lockPackages.ppp}/bin/pppd plugin ${plugin} --version; echo "exit=$?"`);
-    expect(r).toContain(`Plugin ${plugin} loaded.\n`);
-    expect(r).toContain('Linux kernel does not support PPPoE');
+    expect(r).toBe(`Plugin ${plugin} loaded.\npppd version 2.4.9\nexit=0\n`);
+    // The PPP channel device (major 108) that pppd opens, from CONFIG_PPP via devtmpfs.
+    expect(await con.run(`stat -c '%F %t,%T' /dev/ppp`)).toBe('character special file 6c,0\n');
   });
 
   it('runs rsyncd under the supervisor since boot', async () => {

@@ -1,0 +1,76 @@
+/**
+ * End to end on QEMU Malta for the wireless extender: examples/extensino.ts moved to qemu-malta.
+ * The Malta fixture kernel has cfg80211/mac80211 with mac80211_hwsim built in (two simulated
+ * radios, wlan0 and wlan1, made at boot) and bridging, so hostapd from the fixture closure
+ * really starts an access point on wlan0 in br0 with the wired port eth0, and the DHCP client
+ * gets an address for br0 through the bridge.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from '../../src/build.js';
+import { loadConfig } from '../../src/config/index.js';
+import { havePeers } from '../helpers/peer.js';
+import type { Console } from './console.js';
+import { bootEmulator, retry, servicesUp, type Booted } from './qemu.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const lockPackages = (JSON.parse(readFileSync(join(root, 'fixtures', 'lock.json'), 'utf8')) as { packages: Record<string, string> }).packages;
+const ready = ['kernel-malta', 'hostapd'].every((p) => p in lockPackages);
+if (!ready) process.stderr.write('[skip] extensino on qemu-malta: fixtures/lock.json lacks kernel-malta or hostapd\n');
+
+describe.skipIf(!havePeers('qemu-system-mipsel') || !ready)('extensino on qemu-malta: hostapd on a mac80211_hwsim radio, bridged', () => {
+  const work = mkdtempSync(join(tmpdir(), 'nixwrt-e2e-wifi-'));
+  const out = join(work, 'out');
+  let booted: Booted | undefined;
+  let con: Console;
+
+  beforeAll(async () => {
+    const ex = await loadConfig(join(root, 'examples', 'extensino.ts'));
+    const config = {
+      ...ex.config,
+      device: 'qemu-malta',
+      lock: resolve(ex.dir, ex.config.lock!),
+      outputs: { wanted: ['emulator', 'manifest'] },
+    };
+    writeFileSync(join(work, 'extensino-malta.json'), JSON.stringify(config));
+    await build({ config: join(work, 'extensino-malta.json'), outDir: out, cacheDir: join(work, 'cache'), jobs: 2 });
+    booted = await bootEmulator(join(out, 'emulator'));
+    con = booted.con;
+  }, 400_000);
+
+  afterAll(async () => {
+    await booted?.stop();
+  });
+
+  it('has the two simulated radios', async () => {
+    expect(await con.run('ls /sys/class/ieee80211')).toBe('phy0\nphy1\n');
+    expect(await con.run('ls -d /sys/class/net/wlan*')).toBe('/sys/class/net/wlan0\n/sys/class/net/wlan1\n');
+  });
+
+  it('runs hostapd under the supervisor since boot, with the access point enabled on wlan0', async () => {
+    expect(await servicesUp(con, ['hostapd'])).toMatch(/^hostapd running \d+ starts=1$/m);
+    const status = await retry(async () => {
+      const s = await con.run(`${lockPackages.hostapd}/bin/hostapd_cli -p /run/hostapd -i wlan0 status`);
+      expect(s).toMatch(/^state=ENABLED$/m);
+      return s;
+    }, 6, 2000);
+    expect(status).toMatch(/^ssid\[0\]=extensino-demo$/m);
+    expect(status).toMatch(/^channel=6$/m);
+    expect(status).toMatch(/^freq=2437$/m);
+    // The radio is an AP (iftype 3, NL80211_IFTYPE_AP) and carries the BSS.
+    expect(await con.run('cat /sys/class/net/wlan0/operstate')).toBe('up\n');
+  }, 60_000);
+
+  it('has br0 with the wired port and the radio in it', async () => {
+    expect(await con.run('ls /sys/class/net/br0/brif')).toBe('eth0\nwlan0\n');
+    expect(await con.run('cat /sys/class/net/br0/operstate')).toBe('up\n');
+  });
+
+  it('gets an address for br0 by DHCP through the bridge', async () => {
+    await retry(async () => {
+      expect(await con.run('ip -4 addr show dev br0')).toMatch(/inet 10\.0\.2\.\d+\//);
+    });
+  }, 120_000);
+});
