@@ -10,21 +10,23 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/build.js';
-import { loadConfig } from '../../src/config/index.js';
+import { loadConfig, loadSystem } from '../../src/config/index.js';
 import { havePeers } from '../helpers/peer.js';
 import type { Console } from './console.js';
 import { bootEmulator, retry, servicesUp, type Booted } from './qemu.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const lockPackages = (JSON.parse(readFileSync(join(root, 'fixtures', 'lock.json'), 'utf8')) as { packages: Record<string, string> }).packages;
-const ready = ['kernel-malta', 'hostapd'].every((p) => p in lockPackages);
-if (!ready) process.stderr.write('[skip] extensino on qemu-malta: fixtures/lock.json lacks kernel-malta or hostapd\n');
+const ready = ['kernel-malta', 'hostapd', 'wpa-supplicant'].every((p) => p in lockPackages);
+if (!ready) process.stderr.write('[skip] extensino on qemu-malta: fixtures/lock.json lacks kernel-malta, hostapd or wpa-supplicant\n');
 
 describe.skipIf(!havePeers('qemu-system-mipsel') || !ready)('extensino on qemu-malta: hostapd on a mac80211_hwsim radio, bridged', () => {
   const work = mkdtempSync(join(tmpdir(), 'nixwrt-e2e-wifi-'));
   const out = join(work, 'out');
   let booted: Booted | undefined;
   let con: Console;
+  /** hostapd.conf as generated (SSID and passphrase follow NIXWRT_SSID / NIXWRT_PSK). */
+  let conf: Map<string, string>;
 
   beforeAll(async () => {
     const ex = await loadConfig(join(root, 'examples', 'extensino.ts'));
@@ -32,9 +34,13 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !ready)('extensino on qemu-m
       ...ex.config,
       device: 'qemu-malta',
       lock: resolve(ex.dir, ex.config.lock!),
+      // A station for the access point, run by hand on the second radio.
+      packages: [...(ex.config.packages ?? []), 'wpa-supplicant'],
       outputs: { wanted: ['emulator', 'manifest'] },
     };
     writeFileSync(join(work, 'extensino-malta.json'), JSON.stringify(config));
+    const text = String((await loadSystem(join(work, 'extensino-malta.json'))).files['/etc/hostapd.conf']!.content);
+    conf = new Map(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     await build({ config: join(work, 'extensino-malta.json'), outDir: out, cacheDir: join(work, 'cache'), jobs: 2 });
     booted = await bootEmulator(join(out, 'emulator'));
     con = booted.con;
@@ -56,7 +62,7 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !ready)('extensino on qemu-m
       expect(s).toMatch(/^state=ENABLED$/m);
       return s;
     }, 6, 2000);
-    expect(status).toMatch(/^ssid\[0\]=extensino-demo$/m);
+    expect(status).toContain(`\nssid[0]=${conf.get('ssid')}\n`);
     expect(status).toMatch(/^channel=6$/m);
     expect(status).toMatch(/^freq=2437$/m);
     // The radio is an AP (iftype 3, NL80211_IFTYPE_AP) and carries the BSS.
@@ -67,6 +73,29 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !ready)('extensino on qemu-m
     expect(await con.run('ls /sys/class/net/br0/brif')).toBe('eth0\nwlan0\n');
     expect(await con.run('cat /sys/class/net/br0/operstate')).toBe('up\n');
   });
+
+  it('lets a WPA2-PSK station on the second radio (wpa_supplicant on wlan1) join', async () => {
+    const wpa = [
+      'ctrl_interface=/run/wpa_supplicant',
+      'network={',
+      `  ssid=${JSON.stringify(conf.get('ssid'))}`,
+      `  psk=${JSON.stringify(conf.get('wpa_passphrase'))}`,
+      '  key_mgmt=WPA-PSK',
+      '  proto=RSN',
+      '}',
+    ];
+    // One line on the console: printf repeats its format for each quoted argument.
+    await con.run(`printf '%s\\n' ${wpa.map((l) => `'${l.replace(/'/g, "'\\''")}'`).join(' ')} > /tmp/wpa.conf`);
+    expect(await con.run(`${lockPackages['wpa-supplicant']}/bin/wpa_supplicant -B -D nl80211 -i wlan1 -c /tmp/wpa.conf; echo "exit=$?"`)).toMatch(/exit=0\n$/);
+    const mac = (await con.run('cat /sys/class/net/wlan1/address')).trim();
+    const sta = await retry(async () => {
+      const s = await con.run(`${lockPackages.hostapd}/bin/hostapd_cli -p /run/hostapd -i wlan0 sta ${mac}`);
+      expect(s).toMatch(/^flags=.*\[AUTHORIZED\]/m); // the 4-way handshake is done
+      return s;
+    }, 15, 2000);
+    expect(sta.startsWith(`${mac}\n`)).toBe(true);
+    expect(await con.run('cat /sys/class/net/wlan1/operstate')).toBe('up\n');
+  }, 60_000);
 
   it('gets an address for br0 by DHCP through the bridge', async () => {
     await retry(async () => {
