@@ -97,6 +97,17 @@ describe.skipIf(!havePeers('qemu-system-mipsel') || !ready)('extensino on qemu-m
     expect(await con.run('cat /sys/class/net/wlan1/operstate')).toBe('up\n');
   }, 60_000);
 
+  it('carries the station\'s DHCP through the access point and the bridge to the wired side', async () => {
+    // udhcpc on wlan1 asks QEMU's DHCP server, which is only reachable wlan1 -> (hwsim) wlan0 ->
+    // br0 -> eth0. -q: quit once leased; the script is `true`, so wlan1 keeps no address or route.
+    const r = await retry(async () => {
+      const out = await con.run('udhcpc -i wlan1 -n -q -t 5 -T 2 -s /bin/true 2>&1; echo "exit=$?"', 30_000);
+      expect(out).toMatch(/exit=0\n$/);
+      return out;
+    }, 4, 2000);
+    expect(r).toMatch(/lease of 10\.0\.2\.\d+ obtained/);
+  }, 150_000);
+
   it('gets an address for br0 by DHCP through the bridge', async () => {
     await retry(async () => {
       expect(await con.run('ip -4 addr show dev br0')).toMatch(/inet 10\.0\.2\.\d+\//);
