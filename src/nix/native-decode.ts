@@ -18,9 +18,19 @@ interface Koffi {
   address(ptr: unknown): bigint;
 }
 
-/** `fn(...args)` on a thread of libuv's pool (koffi's async call). */
+/**
+ * `fn(...args)` on a thread of libuv's pool (koffi's async call). koffi refuses more than
+ * `max_async_calls` (256) queued calls (one per NAR decoding at once: only with --jobs over
+ * 256); such a step runs here on the main thread instead.
+ */
 function onPool(fn: KoffiFn, ...args: unknown[]): Promise<number> {
-  return new Promise((resolve, reject) => fn.async(...args, (err: unknown, r: number) => (err ? reject(err as Error) : resolve(r))));
+  return new Promise((resolve, reject) => {
+    try {
+      fn.async(...args, (err: unknown, r: number) => (err ? reject(err as Error) : resolve(r)));
+    } catch {
+      resolve(fn(...args));
+    }
+  });
 }
 
 export type NativeMethod = 'xz' | 'bzip2';
