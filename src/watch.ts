@@ -57,7 +57,11 @@ export async function watchBuild(o: WatchOptions): Promise<void> {
     // Edited while the build ran (or since it ended): build again at once. Inputs found by this
     // build have no earlier look, so their time tells.
     changed = differences(before, last).filter((p) => before.has(p) || last.get(p)!.mtimeMs >= startedAt - CLOCK_SLACK_MS);
-    if (changed.length > 0) continue;
+    if (changed.length > 0) {
+      // Maybe caught half-way through a write: let it settle first, as below.
+      if (!(await settle(known, ignore, last, interval, o.signal))) return;
+      continue;
+    }
     const next = await waitForChange(known, ignore, last, interval, o.signal);
     if (next === undefined) return;
     changed = next;
@@ -71,11 +75,20 @@ async function waitForChange(paths: Set<string>, ignore: string[], last: Snapsho
     const now = await snapshot(paths, ignore);
     const d = differences(last, now);
     if (d.length === 0) continue;
-    // An editor or a script may still be writing: wait until two looks agree.
-    if (!(await pause(interval, signal))) return undefined;
-    const settled = await snapshot(paths, ignore);
-    if (differences(now, settled).length === 0) return d;
-    last = now;
+    return (await settle(paths, ignore, now, interval, signal)) ? d : undefined;
+  }
+}
+
+/**
+ * An editor or a script may still be writing (truncate, then write): wait until two looks one
+ * interval apart agree. False when aborted.
+ */
+async function settle(paths: Set<string>, ignore: string[], seen: Snapshot, interval: number, signal?: AbortSignal): Promise<boolean> {
+  for (;;) {
+    if (!(await pause(interval, signal))) return false;
+    const now = await snapshot(paths, ignore);
+    if (differences(seen, now).length === 0) return true;
+    seen = now;
   }
 }
 

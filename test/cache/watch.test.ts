@@ -4,7 +4,7 @@
  * rebuild, and the last watched build has the bytes of a cold build of the same config.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,16 @@ import { isNixwrtError } from '../../src/errors.js';
 import { differences, snapshot, watchBuild, type WatchEvent } from '../../src/watch.js';
 
 const root = join(import.meta.dirname, '..', '..');
+
+/**
+ * Edits land whole (temp + rename), so a build can never read a half-written file: with a
+ * truncate-then-write the watcher waits for two agreeing looks, but a writer descheduled for
+ * longer than the polling interval on a loaded machine could still be read half-way.
+ */
+function edit(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+}
 
 describe('watchBuild', () => {
   it('sees a changed, added and removed file, and walks directories', async () => {
@@ -70,14 +80,14 @@ export default { device: 'qemu-malta', hostname, lock: ${JSON.stringify(join(roo
     expect(first.changed).toEqual([]);
     const rootfsOf = (e: WatchEvent) => (e.kind === 'built' ? e.result.files.find((f) => f.file.endsWith('rootfs.squashfs'))!.sha256 : undefined);
 
-    writeFileSync(host, "export const hostname: string = 'w2';\n");
+    edit(host, "export const hostname: string = 'w2';\n");
     const second = await next();
     expect(second.kind).toBe('built');
     expect(second.changed).toEqual([host]);
     expect(rootfsOf(second)).not.toBe(rootfsOf(first));
     if (second.kind === 'built') expect(second.result.cache.hits).toBeGreaterThan(0);
 
-    writeFileSync(host, "export const hostname: string = '';\n");
+    edit(host, "export const hostname: string = '';\n");
     const bad = await next();
     expect(bad.kind).toBe('failed');
     if (bad.kind === 'failed') {
@@ -85,7 +95,7 @@ export default { device: 'qemu-malta', hostname, lock: ${JSON.stringify(join(roo
       expect(String((bad.error as Error).message)).toContain('hostname');
     }
 
-    writeFileSync(host, "export const hostname: string = 'w3';\n");
+    edit(host, "export const hostname: string = 'w3';\n");
     const fixed = await next();
     expect(fixed.kind).toBe('built');
 
@@ -106,7 +116,7 @@ describe('nixwrt build --watch --json', () => {
     const work = mkdtempSync(join(tmpdir(), 'nixwrt-watch-cli-'));
     const config = join(work, 'c.json');
     const write = (hostname: string) =>
-      writeFileSync(config, JSON.stringify({ device: 'qemu-malta', hostname, lock: join(root, 'fixtures', 'lock.json'), modules: [{ name: 'busybox' }], outputs: { wanted: ['emulator'] } }));
+      edit(config, JSON.stringify({ device: 'qemu-malta', hostname, lock: join(root, 'fixtures', 'lock.json'), modules: [{ name: 'busybox' }], outputs: { wanted: ['emulator'] } }));
     write('c1');
     await new Promise((r) => setTimeout(r, 50));
     const child = spawn(process.execPath, [join(root, 'bin', 'nixwrt.js'), 'build', config, '--watch', '--json', '--out', join(work, 'out'), '--cache-dir', join(work, 'cache')], { stdio: ['ignore', 'pipe', 'pipe'] });
