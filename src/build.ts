@@ -139,8 +139,10 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       }
     } else {
       const vmlinux = await timer.time('vmlinux', readVmlinux);
-      vmlinuxInfo = blobInfo(vmlinux);
-      files.push(...(await timer.time('emulator', () => writeEmulator(outDir, device, vmlinux, rootfs, cmdline.join(' ')))));
+      // Its size and SHA-256 by the NAR hash, as for flash devices: no 7 MB hash per rebuild.
+      vmlinuxInfo = await cachedStoreFileInfo(store, fetched.kernel.narHash, 'vmlinux', async () => vmlinux);
+      const info = vmlinuxInfo;
+      files.push(...(await timer.time('emulator', () => writeEmulator(outDir, device, vmlinux, rootfs, cmdline.join(' '), info))));
     }
 
     const manifest = buildManifest(system, device, sources, fetched, { cmdline, vmlinuxInfo, kernelImage, dtb, rootfs, files });

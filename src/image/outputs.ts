@@ -10,7 +10,7 @@ import { hexAddress, type Device } from './device.js';
 import { RUN_MANIFEST, type RunManifest } from './emulator.js';
 import { ImageError } from './errors.js';
 import { assembleLayout, checkFits, nixwrtLayout, openwrtLayout, type FirmwareLayout } from './layout.js';
-import { blobInfo, manifestJson, type Manifest, type OutputFile } from './manifest.js';
+import { blobInfo, manifestJson, type BlobInfo, type Manifest, type OutputFile } from './manifest.js';
 import { kseg0, type PhramRegion } from './phram.js';
 import { flashScript, tftpbootScript, type TftpSettings } from './uboot-scripts.js';
 
@@ -93,6 +93,8 @@ export async function writeEmulator(
   vmlinux: Uint8Array,
   rootfs: Uint8Array,
   cmdline: string,
+  /** The kernel's size and SHA-256 when the caller already knows them (cached by NAR hash). */
+  vmlinuxInfo: BlobInfo = blobInfo(vmlinux),
 ): Promise<OutputFile[]> {
   if (device.boot.kind !== 'qemu') {
     throw new ImageError('no-flash', `${device.name} is not an emulated device: the emulator output is for qemu-malta`);
@@ -117,7 +119,7 @@ export async function writeEmulator(
     writeFileIfChanged(join(dir, RUN_MANIFEST), runJson),
   ]);
   return [
-    { file: 'emulator/vmlinux', ...blobInfo(vmlinux) },
+    { file: 'emulator/vmlinux', ...vmlinuxInfo },
     { file: 'emulator/rootfs.squashfs', ...blobInfo(rootfs) },
     { file: `emulator/${RUN_MANIFEST}`, ...blobInfo(runJson) },
   ];
