@@ -138,10 +138,12 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
         files.push(...(await timer.time('phramware', () => writePhramware(outDir, device, pkernel, rootfs, region, opts.tftp ?? defaultTftp))));
       }
     } else {
-      const vmlinux = await timer.time('vmlinux', readVmlinux);
       // Its size and SHA-256 by the NAR hash, as for flash devices: no 7 MB hash per rebuild.
-      vmlinuxInfo = await cachedStoreFileInfo(store, fetched.kernel.narHash, 'vmlinux', async () => vmlinux);
-      const info = vmlinuxInfo;
+      const { vmlinux, info } = await timer.time('vmlinux', async () => {
+        const v = await readVmlinux();
+        return { vmlinux: v, info: await cachedStoreFileInfo(store, fetched.kernel.narHash, 'vmlinux', async () => v) };
+      });
+      vmlinuxInfo = info;
       files.push(...(await timer.time('emulator', () => writeEmulator(outDir, device, vmlinux, rootfs, cmdline.join(' '), info))));
     }
 
