@@ -13,7 +13,7 @@ import { loadSystem, type System } from '../../src/config/index.js';
 import type { Manifest } from '../../src/image/manifest.js';
 import { havePeers } from '../helpers/peer.js';
 import type { Console } from './console.js';
-import { bootEmulator, freePort, retry, servicesUp, type Booted } from './qemu.js';
+import { type Booted, bootEmulator, fixturePackages, freePort, retry, servicesUp } from './qemu.js';
 import { serveDir } from './serve.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -21,11 +21,9 @@ const cli = join(root, 'bin', 'nixwrt.js');
 const config = join(root, 'examples', 'emu.ts');
 const run = promisify(execFile);
 
-const lockPackages = (JSON.parse(readFileSync(join(root, 'fixtures', 'lock.json'), 'utf8')) as { packages: Record<string, string> }).packages;
-const haveKernel = 'kernel-malta' in lockPackages;
-if (!haveKernel) process.stderr.write('[skip] examples/emu.ts end to end: fixtures/lock.json has no kernel-malta yet\n');
+fixturePackages('kernel-malta'); // fails loudly if the committed lock lost the kernel
 
-describe.skipIf(!havePeers('qemu-system-mipsel') || !haveKernel)('examples/emu.ts end to end', () => {
+describe.skipIf(!havePeers('qemu-system-mipsel'))('examples/emu.ts end to end', () => {
   const work = mkdtempSync(join(tmpdir(), 'nixwrt-e2e-'));
   const out = join(work, 'out');
   let cache: Awaited<ReturnType<typeof serveDir>>;

@@ -4,6 +4,7 @@
  * reboot does not end it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Console } from './console.js';
@@ -70,4 +71,16 @@ export async function retry<T>(fn: () => Promise<T>, times = 12, gapMs = 5000): 
     }
   }
   throw last;
+}
+
+/**
+ * Store paths of the committed fixtures/lock.json by package name. A name the lock lacks throws:
+ * the e2e tests fail loudly rather than skip, since the lock is part of the repository.
+ */
+export function fixturePackages(...names: string[]): Record<string, string> {
+  const lockFile = join(import.meta.dirname, '..', '..', 'fixtures', 'lock.json');
+  const packages = (JSON.parse(readFileSync(lockFile, 'utf8')) as { packages: Record<string, string> }).packages;
+  const missing = names.filter((n) => !(n in packages));
+  if (missing.length > 0) throw new Error(`fixtures/lock.json lacks ${missing.join(', ')}`);
+  return packages;
 }

@@ -6,7 +6,7 @@
  * finds kernel PPPoE support), and rsyncd is supervised and answers the rsync protocol on a
  * forwarded loopback port. hostapd with a radio: wifi.test.ts.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,14 +15,12 @@ import { build } from '../../src/build.js';
 import { loadConfig, loadSystem, type System } from '../../src/config/index.js';
 import { havePeers } from '../helpers/peer.js';
 import type { Console } from './console.js';
-import { bootEmulator, freePort, retry, servicesUp, type Booted } from './qemu.js';
+import { type Booted, bootEmulator, fixturePackages, freePort, retry, servicesUp } from './qemu.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const lockPackages = (JSON.parse(readFileSync(join(root, 'fixtures', 'lock.json'), 'utf8')) as { packages: Record<string, string> }).packages;
-const ready = ['kernel-malta', 'hostapd', 'ppp', 'rsync'].every((p) => p in lockPackages);
-if (!ready) process.stderr.write('[skip] arhcive on qemu-malta: fixtures/lock.json lacks kernel-malta, hostapd, ppp or rsync\n');
+const lockPackages = fixturePackages('kernel-malta', 'hostapd', 'ppp', 'rsync');
 
-describe.skipIf(!havePeers('qemu-system-mipsel') || !ready)('arhcive on qemu-malta, with hostapd and ppp, end to end', () => {
+describe.skipIf(!havePeers('qemu-system-mipsel'))('arhcive on qemu-malta, with hostapd and ppp, end to end', () => {
   const work = mkdtempSync(join(tmpdir(), 'nixwrt-e2e-services-'));
   const out = join(work, 'out');
   let booted: Booted | undefined;

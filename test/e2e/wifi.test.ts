@@ -5,7 +5,7 @@
  * really starts an access point on wlan0 in br0 with the wired port eth0, and the DHCP client
  * gets an address for br0 through the bridge.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,14 +13,12 @@ import { build } from '../../src/build.js';
 import { loadConfig, loadSystem } from '../../src/config/index.js';
 import { havePeers } from '../helpers/peer.js';
 import type { Console } from './console.js';
-import { bootEmulator, retry, servicesUp, type Booted } from './qemu.js';
+import { type Booted, bootEmulator, fixturePackages, retry, servicesUp } from './qemu.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const lockPackages = (JSON.parse(readFileSync(join(root, 'fixtures', 'lock.json'), 'utf8')) as { packages: Record<string, string> }).packages;
-const ready = ['kernel-malta', 'hostapd', 'wpa-supplicant'].every((p) => p in lockPackages);
-if (!ready) process.stderr.write('[skip] extensino on qemu-malta: fixtures/lock.json lacks kernel-malta, hostapd or wpa-supplicant\n');
+const lockPackages = fixturePackages('kernel-malta', 'hostapd', 'wpa-supplicant');
 
-describe.skipIf(!havePeers('qemu-system-mipsel') || !ready)('extensino on qemu-malta: hostapd on a mac80211_hwsim radio, bridged', () => {
+describe.skipIf(!havePeers('qemu-system-mipsel'))('extensino on qemu-malta: hostapd on a mac80211_hwsim radio, bridged', () => {
   const work = mkdtempSync(join(tmpdir(), 'nixwrt-e2e-wifi-'));
   const out = join(work, 'out');
   let booted: Booted | undefined;
