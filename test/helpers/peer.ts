@@ -12,10 +12,16 @@ export function hasTool(cmd: string): boolean {
 
 export function havePeers(...cmds: string[]): boolean {
   const missing = cmds.filter((c) => !hasTool(c));
-  if (missing.length === 0) return true;
-  if (process.env.NIXWRT_REQUIRE_PEERS === '1') {
-    throw new Error(`peer tool(s) required but not installed: ${missing.join(', ')}`);
-  }
-  process.stderr.write(`[skip] peer tool(s) not installed: ${missing.join(', ')} (bash .ci/run installs them)\n`);
+  return haveRequirement(missing.length === 0, `peer tool(s) not installed: ${missing.join(', ')}`);
+}
+
+/**
+ * The same rule for any other thing .ci/run provides (a system library, say): true when `ok`;
+ * otherwise skip with `what` on a bare machine, and throw in CI.
+ */
+export function haveRequirement(ok: boolean, what: string): boolean {
+  if (ok) return true;
+  if (process.env.NIXWRT_REQUIRE_PEERS === '1') throw new Error(`required in CI: ${what}`);
+  process.stderr.write(`[skip] ${what} (bash .ci/run installs it)\n`);
   return false;
 }

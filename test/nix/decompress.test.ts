@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decompress } from '../../src/nix/decompress.js';
 import { FetchError } from '../../src/nix/errors.js';
 import { haveNativeDecoder } from '../../src/nix/native-decode.js';
-import { havePeers } from '../helpers/peer.js';
+import { havePeers, haveRequirement } from '../helpers/peer.js';
 import { pseudoRandom } from '../helpers/pseudo-random.js';
 
 const require = createRequire(import.meta.url);
@@ -56,7 +56,7 @@ const flip = (b: Buffer, at: number): Buffer => {
 
 const compressors = { xz, bzip2 } as const;
 for (const method of ['xz', 'bzip2'] as const) {
-  const native = haveNativeDecoder(method);
+  const native = haveRequirement(haveNativeDecoder(method), `the system ${method === 'xz' ? 'liblzma' : 'libbz2'} through koffi`);
   const compress = compressors[method];
   const fallback = method === 'xz' ? 'lzma-native' : 'unbzip2-stream';
   describe.skipIf(method === 'bzip2' && !havePeers('bzip2'))(`${method} decoding`, () => {
