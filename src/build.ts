@@ -24,6 +24,7 @@ import { cacheMaxSize } from './cache/limit.js';
 import { cachedDtb, cachedKernelLzma, cachedStoreFileInfo, squashfsCache } from './cache/build-seams.js';
 import type { RawImage } from './kernel/elf/index.js';
 import { blobInfo, type BlobInfo, type Manifest, type OutputFile } from './image/manifest.js';
+import { OutputState } from './image/output-state.js';
 import { writeEmulator, writeFirmware, writeManifest, writePhramware } from './image/outputs.js';
 import { addFile } from './image/tree-edit.js';
 import { phramCmdline, phramRegionFor, phramVars, type PhramRegion } from './image/phram.js';
@@ -104,8 +105,10 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
 
     const fetched = await timer.time('fetch', () => fetchAll(sources, opts.onProgress));
     const tree = await timer.time('rootfs', () => rootfsTree(system, fetched.rootfs, device, time));
+    const out = await OutputState.load(outDir);
     const rootfs = await timer.time('squashfs', () => squashfsImage(system, tree, time, pool, store, opts.onProgress));
-    const readVmlinux = () => readStoreFile(fetched.kernel, 'vmlinux', sources.kernel);
+    let vmlinuxBytes: Promise<Uint8Array> | undefined;
+    const readVmlinux = () => (vmlinuxBytes ??= readStoreFile(fetched.kernel, 'vmlinux', sources.kernel));
 
     const cmdline = kernelCmdline(device, system);
     const files: OutputFile[] = [];
@@ -128,27 +131,28 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       if (outputs.includes('firmware')) {
         dtb = await timer.time('dtb', () => cachedDtb(store, device, sources.dts!, cmdline.join(' '), () => compileDeviceTree(device, dtsRoot, cmdline.join(' '))));
         kernelImage = await timer.time('kernel', () => kernelFor(dtb!));
-        files.push(...(await timer.time('firmware', () => writeFirmware(outDir, device, kernelImage!, rootfs, firmwareStyle(system), opts.tftp ?? defaultTftp))));
+        files.push(...(await timer.time('firmware', () => writeFirmware(out, device, kernelImage!, rootfs, firmwareStyle(system), opts.tftp ?? defaultTftp))));
       }
       if (outputs.includes('phramware')) {
         const region = phramRegion(device, system, rootfs.length);
         const args = [...cmdline.filter((w) => !w.startsWith('root=')), ...phramCmdline(region)].join(' ');
         const pdtb = await timer.time('dtb', () => cachedDtb(store, device, sources.dts!, args, () => compileDeviceTree(device, dtsRoot, args)));
         const pkernel = await timer.time('kernel', () => kernelFor(pdtb));
-        files.push(...(await timer.time('phramware', () => writePhramware(outDir, device, pkernel, rootfs, region, opts.tftp ?? defaultTftp))));
+        files.push(...(await timer.time('phramware', () => writePhramware(out, device, pkernel, rootfs, region, opts.tftp ?? defaultTftp))));
       }
     } else {
-      // Its size and SHA-256 by the NAR hash, as for flash devices: no 7 MB hash per rebuild.
-      const { vmlinux, info } = await timer.time('vmlinux', async () => {
-        const v = await readVmlinux();
-        return { vmlinux: v, info: await cachedStoreFileInfo(store, fetched.kernel.narHash, 'vmlinux', async () => v) };
-      });
+      // Its size and SHA-256 by the NAR hash, as for flash devices: no 7 MB hash per rebuild, and
+      // no read at all while the output vmlinux is as the last build left it.
+      const info = await timer.time('vmlinux', () => cachedStoreFileInfo(store, fetched.kernel.narHash, 'vmlinux', readVmlinux));
       vmlinuxInfo = info;
-      files.push(...(await timer.time('emulator', () => writeEmulator(outDir, device, vmlinux, rootfs, cmdline.join(' '), info))));
+      files.push(...(await timer.time('emulator', () => writeEmulator(out, device, { info, bytes: readVmlinux }, rootfs, cmdline.join(' ')))));
     }
 
     const manifest = buildManifest(system, device, sources, fetched, { cmdline, vmlinuxInfo, kernelImage, dtb, rootfs, files });
-    await timer.time('manifest', () => writeManifest(outDir, manifest));
+    await timer.time('manifest', async () => {
+      await writeManifest(out, manifest);
+      await out.save();
+    });
     await store.flush();
     const stats = { ...store.stats };
     // Keep the artefact cache under its limit; a build that added nothing leaves it as it was.

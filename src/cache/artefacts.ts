@@ -3,6 +3,7 @@
  * squashfs writer's per-block cache.
  */
 import type { BlockCache, CachedBlock } from '../squashfs/index.js';
+import { decodeDigests, encodeDigests } from '../squashfs/digests.js';
 import { artefactKey, type KeyInput } from './key.js';
 import type { ArtefactStore } from './store.js';
 
@@ -27,6 +28,8 @@ export async function cachedArtefact(
  * block's SHA-256, the compressor settings and the block size. Entries are one flag byte
  * (1 = compressed) then the on-disk bytes; puts run in the background until `store.flush()`.
  * `salt` (a hash of the writer's code) keeps blocks of an older compressor apart.
+ * Block digests of NAR contents are kept per NAR hash and block size, so a warm build keys
+ * its blocks without reading the files.
  */
 export function squashfsBlockCache(store: ArtefactStore, salt = ''): BlockCache {
   const keyOf = (k: string) => artefactKey({ kind: 'squashfs-block', block: k, salt });
@@ -41,6 +44,15 @@ export function squashfsBlockCache(store: ArtefactStore, salt = ''): BlockCache 
       entry[0] = b.compressed ? 1 : 0;
       entry.set(b.data, 1);
       store.putLater(keyOf(k), entry);
+    },
+    digests: {
+      async get(narHash: string, blockSize: number) {
+        const v = await store.get(artefactKey({ kind: 'squashfs-digests', narHash, blockSize, salt }));
+        return v ? decodeDigests(v) : undefined;
+      },
+      put(narHash: string, blockSize: number, digests: ReadonlyMap<number, Uint8Array[]>) {
+        store.putLater(artefactKey({ kind: 'squashfs-digests', narHash, blockSize, salt }), encodeDigests(digests));
+      },
     },
   };
 }

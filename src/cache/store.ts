@@ -6,6 +6,7 @@
  * and both write the same bytes, so no lock is needed.
  */
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { appendFile, open, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -54,12 +55,14 @@ export class ArtefactStore {
     let bytes: Buffer;
     let mtimeMs: number;
     try {
-      const fh = await open(path, 'r');
+      // Synchronous: entries are small (a squashfs block, a kernel image) and a warm build
+      // reads dozens of them; four thread-pool round trips each cost more than the reads.
+      const fd = openSync(path, 'r');
       try {
-        mtimeMs = (await fh.stat()).mtimeMs;
-        bytes = await fh.readFile();
+        mtimeMs = fstatSync(fd).mtimeMs;
+        bytes = readFileSync(fd);
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
     } catch {
       this.stats.misses++;

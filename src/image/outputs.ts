@@ -1,17 +1,17 @@
 /**
  * Writing the outputs of a build (the I/O edge of src/image): firmware.bin, phramware.bin,
  * the emulator directory, U-Boot scripts, manifest.json. Every file goes through
- * writeFileIfChanged (atomic, and an output that already holds the same bytes is left alone);
- * each writer returns what it wrote for the manifest.
+ * OutputState.write (atomic; an output that already holds the same bytes is left alone, and
+ * one whose stat is as the last build left it is not even read back); each writer returns
+ * what it wrote for the manifest.
  */
-import { join } from 'node:path';
-import { writeFileIfChanged } from '../util/atomic-write.js';
 import { hexAddress, type Device } from './device.js';
 import { RUN_MANIFEST, type RunManifest } from './emulator.js';
 import { ImageError } from './errors.js';
 import { assembleLayout, checkFits, nixwrtLayout, openwrtLayout, type FirmwareLayout } from './layout.js';
 import { blobInfo, manifestJson, type BlobInfo, type Manifest, type OutputFile } from './manifest.js';
 import { kseg0, type PhramRegion } from './phram.js';
+import type { OutputState } from './output-state.js';
 import { flashScript, tftpbootScript, type TftpSettings } from './uboot-scripts.js';
 
 export type FirmwareStyle = 'nixwrt' | 'openwrt';
@@ -32,13 +32,17 @@ export function firmwareLayout(device: Device, kernelSize: number, rootfsSize: n
   return layout;
 }
 
-async function writeImage(path: string, name: string, layout: FirmwareLayout, kernel: Uint8Array, rootfs: Uint8Array): Promise<OutputFile> {
+/** Write one output from bytes in memory; its manifest entry. */
+async function put(out: OutputState, rel: string, bytes: Uint8Array): Promise<OutputFile> {
+  const info = blobInfo(bytes);
+  await out.write(rel, info, bytes);
+  return { file: rel, ...info };
+}
+
+async function writeImage(out: OutputState, name: string, layout: FirmwareLayout, kernel: Uint8Array, rootfs: Uint8Array): Promise<OutputFile> {
   const chunks = [...assembleLayout(layout, { kernel, rootfs })];
-  const bytes = Buffer.concat(chunks);
-  await writeFileIfChanged(path, bytes);
   return {
-    file: name,
-    ...blobInfo(bytes),
+    ...(await put(out, name, Buffer.concat(chunks))),
     parts: layout.regions
       .filter((r) => r.kind !== 'fill')
       .map((r) => ({ name: r.kind, offset: r.offset, size: r.size })),
@@ -46,7 +50,7 @@ async function writeImage(path: string, name: string, layout: FirmwareLayout, ke
 }
 
 export async function writeFirmware(
-  outDir: string,
+  out: OutputState,
   device: Device,
   kernel: Uint8Array,
   rootfs: Uint8Array,
@@ -54,10 +58,8 @@ export async function writeFirmware(
   net: TftpSettings,
 ): Promise<OutputFile[]> {
   const layout = firmwareLayout(device, kernel.length, rootfs.length, style);
-  const fw = await writeImage(join(outDir, 'firmware.bin'), 'firmware.bin', layout, kernel, rootfs);
-  const script = flashScript(device, fw.size, net);
-  await writeFileIfChanged(join(outDir, 'flash.txt'), Buffer.from(script));
-  return [fw, { file: 'flash.txt', ...blobInfo(Buffer.from(script)) }];
+  const fw = await writeImage(out, 'firmware.bin', layout, kernel, rootfs);
+  return [fw, await put(out, 'flash.txt', Buffer.from(flashScript(device, fw.size, net)))];
 }
 
 /**
@@ -65,7 +67,7 @@ export async function writeFirmware(
  * the phram region the kernel command line names; tftpboot.txt says where.
  */
 export async function writePhramware(
-  outDir: string,
+  out: OutputState,
   device: Device,
   kernel: Uint8Array,
   rootfs: Uint8Array,
@@ -80,26 +82,24 @@ export async function writePhramware(
       `phramware for ${device.name}: kernel of ${kernel.length} bytes does not fit below the phram address ${hexAddress(region.address)}`,
     );
   }
-  const pw = await writeImage(join(outDir, 'phramware.bin'), 'phramware.bin', layout, kernel, rootfs);
-  const script = tftpbootScript(device, loadAddress, net);
-  await writeFileIfChanged(join(outDir, 'tftpboot.txt'), Buffer.from(script));
-  return [pw, { file: 'tftpboot.txt', ...blobInfo(Buffer.from(script)) }];
+  const pw = await writeImage(out, 'phramware.bin', layout, kernel, rootfs);
+  return [pw, await put(out, 'tftpboot.txt', Buffer.from(tftpbootScript(device, loadAddress, net)))];
 }
 
-/** emulator/: the kernel ELF, the squashfs and run.json for `nixwrt run`. */
+/**
+ * emulator/: the kernel ELF, the squashfs and run.json for `nixwrt run`. The vmlinux comes with
+ * its size and SHA-256 (cached by NAR hash) and is read only when the output must be checked.
+ */
 export async function writeEmulator(
-  outDir: string,
+  out: OutputState,
   device: Device,
-  vmlinux: Uint8Array,
+  vmlinux: { info: BlobInfo; bytes: Uint8Array | (() => Promise<Uint8Array>) },
   rootfs: Uint8Array,
   cmdline: string,
-  /** The kernel's size and SHA-256 when the caller already knows them (cached by NAR hash). */
-  vmlinuxInfo: BlobInfo = blobInfo(vmlinux),
 ): Promise<OutputFile[]> {
   if (device.boot.kind !== 'qemu') {
     throw new ImageError('no-flash', `${device.name} is not an emulated device: the emulator output is for qemu-malta`);
   }
-  const dir = join(outDir, 'emulator');
   const run: RunManifest = {
     version: 1,
     device: device.name,
@@ -111,20 +111,14 @@ export async function writeEmulator(
     append: cmdline,
     nic: 'virtio-net-pci',
   };
-  const runJson = Buffer.from(`${JSON.stringify(run, null, 2)}\n`);
-  // Together: the rootfs's fsync overlaps reading back the (usually unchanged) vmlinux.
-  await Promise.all([
-    writeFileIfChanged(join(dir, 'vmlinux'), vmlinux),
-    writeFileIfChanged(join(dir, 'rootfs.squashfs'), rootfs),
-    writeFileIfChanged(join(dir, RUN_MANIFEST), runJson),
+  // Together: the rootfs's fsync overlaps checking the (usually unchanged) vmlinux.
+  const [, files] = await Promise.all([
+    out.write('emulator/vmlinux', vmlinux.info, vmlinux.bytes),
+    Promise.all([put(out, 'emulator/rootfs.squashfs', rootfs), put(out, `emulator/${RUN_MANIFEST}`, Buffer.from(`${JSON.stringify(run, null, 2)}\n`))]),
   ]);
-  return [
-    { file: 'emulator/vmlinux', ...vmlinuxInfo },
-    { file: 'emulator/rootfs.squashfs', ...blobInfo(rootfs) },
-    { file: `emulator/${RUN_MANIFEST}`, ...blobInfo(runJson) },
-  ];
+  return [{ file: 'emulator/vmlinux', ...vmlinux.info }, ...files];
 }
 
-export async function writeManifest(outDir: string, m: Manifest): Promise<void> {
-  await writeFileIfChanged(join(outDir, 'manifest.json'), Buffer.from(manifestJson(m)));
+export async function writeManifest(out: OutputState, m: Manifest): Promise<void> {
+  await put(out, 'manifest.json', Buffer.from(manifestJson(m)));
 }

@@ -19,7 +19,19 @@ function splitNamed(s: string, what: string, code: 'bad-key' | 'bad-signature-fo
   return [s.slice(0, colon), Buffer.from(b64, 'base64')];
 }
 
+const parsedKeys = new Map<string, PublicKey>();
+
+/** Memoized: every cached store path of every build checks its narinfo against the same keys. */
 export function parsePublicKey(s: string): PublicKey {
+  let k = parsedKeys.get(s);
+  if (!k) {
+    k = parseKey(s);
+    if (parsedKeys.size < 64) parsedKeys.set(s, k);
+  }
+  return k;
+}
+
+function parseKey(s: string): PublicKey {
   const [name, raw] = splitNamed(s.trim(), 'public key', 'bad-key');
   if (raw.length !== 32) throw new NixFormatError('bad-key', `public key ${name} is ${raw.length} bytes, not 32`);
   const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });

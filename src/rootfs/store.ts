@@ -10,20 +10,22 @@ import type { DirNode, TreeNode } from './tree.js';
 export interface ClosureEntry {
   narPath: string;
   listing: NarListingEntry;
+  /** `sha256:<nix32>` of the NAR, when known (it names file contents for caches). */
+  narHash?: string;
 }
 
 /** Store path → fetched entry, as the nix client's fetchClosure returns it. */
 export type Closure = ReadonlyMap<string, ClosureEntry>;
 
 /** Modes as in a real Nix store: read-only, executables and directories r-x. */
-export function nodeFromListing(e: NarListingEntry, narPath: string, mtime: number, where: string): TreeNode {
+export function nodeFromListing(e: NarListingEntry, narPath: string, mtime: number, where: string, narHash?: string): TreeNode {
   const meta = { uid: 0, gid: 0, mtime };
   switch (e.type) {
     case 'regular': {
       if (!Number.isSafeInteger(e.size) || !Number.isSafeInteger(e.narOffset) || e.size! < 0 || e.narOffset! < 0) {
         throw new RootfsError('bad-listing', `${where}: regular file without a valid size and narOffset`);
       }
-      return { ...meta, type: 'file', mode: e.executable ? 0o555 : 0o444, content: { kind: 'nar-slice', narPath, offset: e.narOffset!, size: e.size! } };
+      return { ...meta, type: 'file', mode: e.executable ? 0o555 : 0o444, content: { kind: 'nar-slice', narPath, offset: e.narOffset!, size: e.size!, ...(narHash ? { narHash } : {}) } };
     }
     case 'symlink':
       if (typeof e.target !== 'string') throw new RootfsError('bad-listing', `${where}: symlink without a target`);
@@ -34,7 +36,7 @@ export function nodeFromListing(e: NarListingEntry, narPath: string, mtime: numb
         if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
           throw new RootfsError('bad-listing', `${where}: bad entry name ${JSON.stringify(name)}`);
         }
-        children.set(name, nodeFromListing(e.entries![name]!, narPath, mtime, `${where}/${name}`));
+        children.set(name, nodeFromListing(e.entries![name]!, narPath, mtime, `${where}/${name}`, narHash));
       }
       return { ...meta, type: 'dir', mode: 0o555, children };
     }
@@ -53,7 +55,7 @@ export function storeTree(closure: Closure, roots: string[], mtime: number): Dir
     const m = /^\/nix\/store\/([^/]+)$/.exec(path);
     if (!m) throw new RootfsError('bad-listing', `'${path}' is not a store path`);
     const e = closure.get(path)!;
-    store.children.set(m[1]!, nodeFromListing(e.listing, e.narPath, mtime, path));
+    store.children.set(m[1]!, nodeFromListing(e.listing, e.narPath, mtime, path, e.narHash));
   }
   return store;
 }

@@ -8,8 +8,12 @@
 export type ContentSource =
   | { kind: 'bytes'; data: Uint8Array }
   | { kind: 'host-file'; path: string; size: number }
-  /** `offset` is the byte offset of the contents inside the NAR file at `narPath`. */
-  | { kind: 'nar-slice'; narPath: string; offset: number; size: number };
+  /**
+   * `offset` is the byte offset of the contents inside the NAR file at `narPath`. `narHash`
+   * (when known) names the NAR's bytes, so (narHash, offset, size) names the contents without
+   * reading them: the squashfs block cache keys on it.
+   */
+  | { kind: 'nar-slice'; narPath: string; offset: number; size: number; narHash?: string };
 
 export interface EntryMeta {
   /** Permission bits including setuid/setgid/sticky (mask 0o7777); the type is in `type`. */

@@ -3,6 +3,9 @@
  * and written in order (so the bytes never depend on the number of workers); small files
  * packed into fragment blocks; all-zero blocks left sparse; identical files stored once.
  * Memory stays bounded by the number of blocks in flight.
+ * With a block cache, every file's block digests are known first (digests.ts): blocks are then
+ * read only when their compressed form is not cached, and fragments are keyed on their members'
+ * digests, so a warm build reads and hashes almost nothing.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
@@ -11,6 +14,7 @@ import { contentSize, type ContentSource } from '../rootfs/tree.js';
 import type { TaskPool } from '../workers/pool.js';
 import { DATA_RAW, INVALID_FRAG } from './format.js';
 import { settingsKey } from './compressor.js';
+import { digestsOf, sameDigest, zeroDigest } from './digests.js';
 import type { Resolved, CachedBlock } from './options.js';
 import type { PNode } from './prepare.js';
 import type { Sink } from './sink.js';
@@ -35,8 +39,8 @@ async function hashContent(src: ContentSource): Promise<string> {
   return h.digest('hex');
 }
 
-/** Files that may be duplicates (same size as another file) get a content hash. */
-async function findDuplicates(files: PNode[]): Promise<Map<PNode, PNode>> {
+/** Files that may be duplicates (same size as another file) get a content hash (from their block digests when known). */
+async function findDuplicates(files: PNode[], digests?: ReadonlyMap<ContentSource, Uint8Array[]>): Promise<Map<PNode, PNode>> {
   const bySize = new Map<number, PNode[]>();
   for (const f of files) {
     if (f.node.type !== 'file') continue;
@@ -51,7 +55,9 @@ async function findDuplicates(files: PNode[]): Promise<Map<PNode, PNode>> {
     if (list.length < 2) continue;
     const first = new Map<string, PNode>();
     for (const f of list) {
-      const h = await hashContent((f.node as { content: ContentSource }).content);
+      const src = (f.node as { content: ContentSource }).content;
+      const d = digests?.get(src);
+      const h = d ? Buffer.concat(d).toString('hex') : await hashContent(src);
       const orig = first.get(h);
       if (orig) dupOf.set(f, orig);
       else first.set(h, f);
@@ -61,13 +67,14 @@ async function findDuplicates(files: PNode[]): Promise<Map<PNode, PNode>> {
 }
 
 /**
- * Contents of a file of at most one block, read synchronously: for the many small files of a
- * rootfs the promise and thread-pool round trips of fs/promises cost more than the read.
+ * `size` bytes of a file's contents from `start` (at most a block), read synchronously: for the
+ * many small files of a rootfs the promise and thread-pool round trips of fs/promises cost
+ * more than the read.
  */
-function readSmall(src: ContentSource, size: number): Uint8Array {
-  if (src.kind === 'bytes') return src.data;
+function readRange(src: ContentSource, start: number, size: number): Uint8Array {
+  if (src.kind === 'bytes') return src.data.subarray(start, start + size);
   const path = src.kind === 'host-file' ? src.path : src.narPath;
-  const base = src.kind === 'host-file' ? 0 : src.offset;
+  const base = (src.kind === 'host-file' ? 0 : src.offset) + start;
   const buf = new Uint8Array(size);
   const fd = openSync(path, 'r');
   try {
@@ -83,11 +90,37 @@ function readSmall(src: ContentSource, size: number): Uint8Array {
 }
 
 async function* chunksOf(src: ContentSource, size: number, blockSize: number): AsyncGenerator<Uint8Array> {
-  if (size <= blockSize) yield readSmall(src, size);
+  if (size <= blockSize) yield readRange(src, 0, size);
   else yield* readContent(src, blockSize);
 }
 
 type BlockOut = { sparse: true } | { sparse: false; data: Uint8Array; compressed: boolean };
+
+/** One block of a file: its bytes (read now, or on demand when its digest is known). */
+interface Block {
+  length: number;
+  zero: boolean;
+  digest?: Uint8Array;
+  bytes(): Uint8Array;
+  /** The bytes may be handed to a worker (not a view of a caller's buffer). */
+  own: boolean;
+}
+
+/** Blocks read in order (no digests: no cache). */
+async function* readBlocks(src: ContentSource, size: number, blockSize: number): AsyncGenerator<Block> {
+  for await (const chunk of chunksOf(src, size, blockSize)) {
+    yield { length: chunk.length, zero: isZero(chunk), bytes: () => chunk, own: src.kind !== 'bytes' };
+  }
+}
+
+/** Blocks named by their digests; read only if `bytes()` is called. */
+function* namedBlocks(src: ContentSource, size: number, blockSize: number, digests: Uint8Array[]): Generator<Block> {
+  for (let i = 0; i * blockSize < size; i++) {
+    const length = Math.min(blockSize, size - i * blockSize);
+    const digest = digests[i]!;
+    yield { length, digest, zero: sameDigest(digest, zeroDigest(length)), bytes: () => readRange(src, i * blockSize, length), own: src.kind !== 'bytes' };
+  }
+}
 
 function isZero(b: Uint8Array): boolean {
   // Word-wise check; most non-zero blocks fail in the first few words.
@@ -102,6 +135,8 @@ function isZero(b: Uint8Array): boolean {
   return true;
 }
 
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
 export async function writeData(
   order: PNode[],
   opts: Resolved,
@@ -111,7 +146,10 @@ export async function writeData(
   const { blockSize } = opts;
   const files = new Map<PNode, FileData>();
   const fragments: FragmentEntry[] = [];
-  const dupOf = opts.dedup ? await findDuplicates(order) : new Map<PNode, PNode>();
+  const cache = opts.comp.comp === 'none' ? undefined : opts.blockCache;
+  const contents = order.flatMap((p) => (p.node.type === 'file' ? [p.node.content] : []));
+  const digests = cache ? await digestsOf(contents, blockSize, cache.digests) : undefined;
+  const dupOf = opts.dedup ? await findDuplicates(order, digests) : new Map<PNode, PNode>();
   const cacheKey = settingsKey(opts.comp, blockSize);
   let bytesTotal = 0;
   let bytesDone = 0;
@@ -121,19 +159,20 @@ export async function writeData(
     opts.onProgress?.(bytesDone, bytesTotal);
   };
 
-  const compress = async (data: Uint8Array, mayTransfer: boolean): Promise<BlockOut> => {
-    if (opts.comp.comp === 'none') return { sparse: false, data, compressed: false };
-    let key: string | undefined;
-    if (opts.blockCache) {
-      key = `${createHash('sha256').update(data).digest('hex')}:${cacheKey}`;
-      const hit = await opts.blockCache.get(key);
+  /** `key`: the block's cache key (from its digest), when there is a cache. */
+  const compress = async (bytes: () => Uint8Array, mayTransfer: boolean, key?: string): Promise<BlockOut> => {
+    if (opts.comp.comp === 'none') return { sparse: false, data: bytes(), compressed: false };
+    if (key) {
+      const hit = await cache!.get(key);
       if (hit) return { sparse: false, ...hit };
     }
+    const data = bytes();
     const own = mayTransfer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
     const r = await pool.run('squashfs.compress', { settings: opts.comp, data: own, blockSize }, [own.buffer as ArrayBuffer]);
-    if (key) await opts.blockCache!.put(key, r as CachedBlock);
+    if (key) await cache!.put(key, r as CachedBlock);
     return { sparse: false, data: r.data, compressed: r.compressed };
   };
+  const blockKey = (b: Block) => (cache ? `${hex(b.digest ?? createHash('sha256').update(b.bytes()).digest())}:${cacheKey}` : undefined);
 
   // Blocks in flight, in output order. Each entry is written when it reaches the head.
   const fifo: Array<{ out: Promise<BlockOut>; size: number; done: (start: number, word: number) => void }> = [];
@@ -155,28 +194,41 @@ export async function writeData(
   };
 
   // Two open fragment blocks, as mksquashfs: one for whole small files, one for tail ends.
-  type Frag = { index: number; buf: Uint8Array; size: number };
+  // Members are kept as blocks: a fragment found in the cache never reads them.
+  type Frag = { index: number; size: number; members: Block[] };
   const open: { small?: Frag; tail?: Frag } = {};
   const flushFragment = async (which: 'small' | 'tail') => {
     const f = open[which];
     open[which] = undefined;
     if (!f || f.size === 0) return;
-    await push(compress(f.buf.subarray(0, f.size), false), f.size, (start, word) => {
+    const bytes = () => {
+      const buf = new Uint8Array(f.size);
+      let at = 0;
+      for (const m of f.members) {
+        buf.set(m.bytes(), at);
+        at += m.length;
+      }
+      return buf;
+    };
+    // Keyed on the members' digests in order (they are the fragment's bytes).
+    const named = f.members.every((m) => m.digest);
+    const key = !cache ? undefined : named ? `frag:${hex(createHash('sha256').update(Buffer.concat(f.members.map((m) => m.digest!))).digest())}:${cacheKey}` : blockKey({ length: f.size, zero: false, bytes, own: true });
+    await push(compress(bytes, true, key), f.size, (start, word) => {
       fragments[f.index] = { start, sizeWord: word };
     });
   };
-  const addFragment = async (fd: FileData, chunk: Uint8Array, which: 'small' | 'tail') => {
+  const addFragment = async (fd: FileData, block: Block, which: 'small' | 'tail') => {
     const cur = open[which];
-    if (cur && cur.size + chunk.length > blockSize) await flushFragment(which);
+    if (cur && cur.size + block.length > blockSize) await flushFragment(which);
     if (!open[which]) {
-      open[which] = { index: fragments.length, buf: new Uint8Array(blockSize), size: 0 };
+      open[which] = { index: fragments.length, size: 0, members: [] };
       fragments.push({ start: 0, sizeWord: 0 });
     }
     const f = open[which]!;
     fd.fragment = f.index;
     fd.fragOffset = f.size;
-    f.buf.set(chunk, f.size);
-    f.size += chunk.length;
+    f.members.push(block);
+    f.size += block.length;
   };
 
   for (const p of order) {
@@ -188,26 +240,28 @@ export async function writeData(
     if (size === 0 || dupOf.has(p)) continue;
     const tailToFragment = opts.fragments && (size < blockSize || (opts.alwaysFragments && size % blockSize !== 0));
     const fullBlocks = tailToFragment ? Math.floor(size / blockSize) : Math.ceil(size / blockSize);
+    const d = digests?.get(src);
+    const blocks = d ? namedBlocks(src, size, blockSize, d) : readBlocks(src, size, blockSize);
     let i = 0;
     let first = true;
-    for await (const chunk of chunksOf(src, size, blockSize)) {
+    for await (const block of blocks) {
       // An all-zero tail is a sparse block, not a fragment (as mksquashfs).
-      if (i >= fullBlocks && !isZero(chunk)) {
-        await addFragment(fd, chunk, size < blockSize ? 'small' : 'tail');
+      if (i >= fullBlocks && !block.zero) {
+        await addFragment(fd, block, size < blockSize ? 'small' : 'tail');
         break;
       }
       const slot = i++;
       fd.blockSizes.push(0);
       const isFirst = first;
-      const len = chunk.length;
+      const len = block.length;
       first = false;
       const done = (start: number, word: number) => {
         if (isFirst) fd.blocksStart = start;
         fd.blockSizes[slot] = word;
         if (word === 0) fd.sparse += len;
       };
-      if (isZero(chunk)) await push(Promise.resolve({ sparse: true }), len, done);
-      else await push(compress(chunk, src.kind !== 'bytes'), len, done);
+      if (block.zero) await push(Promise.resolve({ sparse: true }), len, done);
+      else await push(compress(block.bytes, block.own, blockKey(block)), len, done);
     }
   }
   await flushFragment('small');

@@ -10,6 +10,14 @@ import { XZ_BCJ, type CompressorSettings, type XzBcj } from './compressor.js';
 export interface BlockCache {
   get(key: string): Promise<CachedBlock | undefined> | CachedBlock | undefined;
   put(key: string, value: CachedBlock): Promise<void> | void;
+  /** Block digests of NAR contents kept across builds (see digests.ts); without it they are recomputed. */
+  digests?: DigestCache;
+}
+
+/** Per NAR (by NAR hash) and block size: file offset in the NAR → its block digests. */
+export interface DigestCache {
+  get(narHash: string, blockSize: number): Promise<Map<number, Uint8Array[]> | undefined> | Map<number, Uint8Array[]> | undefined;
+  put(narHash: string, blockSize: number, digests: ReadonlyMap<number, Uint8Array[]>): void;
 }
 export interface CachedBlock {
   /** On-disk bytes: compressed, or the raw block when `compressed` is false. */

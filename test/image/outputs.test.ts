@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getDevice } from '../../src/image/devices.js';
 import { writeEmulator, writeFirmware, writePhramware } from '../../src/image/outputs.js';
+import { blobInfo } from '../../src/image/manifest.js';
+import { OutputState } from '../../src/image/output-state.js';
 import { defaultTftp } from '../../src/image/uboot-scripts.js';
 
 const dev = getDevice('gl-mt300n-v2');
@@ -13,7 +15,7 @@ const rootfs = new Uint8Array(200_000).fill(0x52);
 describe('output writers', () => {
   it('writes firmware.bin in the OpenWrt style with the rootfs on an erase block', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nixwrt-out-'));
-    const [fw, script] = await writeFirmware(out, dev, kernel, rootfs, 'openwrt', defaultTftp);
+    const [fw, script] = await writeFirmware(await OutputState.load(out), dev, kernel, rootfs, 'openwrt', defaultTftp);
     const bytes = readFileSync(join(out, 'firmware.bin'));
     expect(fw!.parts).toEqual([
       { name: 'kernel', offset: 0, size: 100_000 },
@@ -32,22 +34,24 @@ describe('output writers', () => {
   it('refuses an image over the partition, naming the bytes over', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nixwrt-out-'));
     const big = new Uint8Array(0xfb0000 - 131_072 + 1);
-    await expect(writeFirmware(out, dev, kernel, big, 'nixwrt', defaultTftp)).rejects.toThrow(
+    await expect(writeFirmware(await OutputState.load(out), dev, kernel, big, 'nixwrt', defaultTftp)).rejects.toThrow(
       /is 16515072 bytes, 65536 bytes over its 16449536-byte \(0xfb0000\) firmware partition/,
     );
   });
 
   it('places phramware so the rootfs lands on the phram address', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nixwrt-out-'));
-    await writePhramware(out, dev, kernel, rootfs, { address: 0x4000000, sizeMiB: 1 }, defaultTftp);
+    await writePhramware(await OutputState.load(out), dev, kernel, rootfs, { address: 0x4000000, sizeMiB: 1 }, defaultTftp);
     expect(readFileSync(join(out, 'tftpboot.txt'), 'utf8')).toContain('tftpboot 0x83fe0000 phramware.bin\nbootm 0x83fe0000\n');
     expect(readFileSync(join(out, 'phramware.bin')).length).toBe(393_216);
   });
 
   it('writes the emulator directory only for QEMU devices', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nixwrt-out-'));
-    await expect(writeEmulator(out, dev, kernel, rootfs, 'x')).rejects.toMatchObject({ code: 'no-flash' });
-    const files = await writeEmulator(out, getDevice('qemu-malta'), kernel, rootfs, 'console=ttyS0');
+    const state = await OutputState.load(out);
+    const vmlinux = { info: blobInfo(kernel), bytes: kernel };
+    await expect(writeEmulator(state, dev, vmlinux, rootfs, 'x')).rejects.toMatchObject({ code: 'no-flash' });
+    const files = await writeEmulator(state, getDevice('qemu-malta'), vmlinux, rootfs, 'console=ttyS0');
     expect(files.map((f) => f.file)).toEqual(['emulator/vmlinux', 'emulator/rootfs.squashfs', 'emulator/run.json']);
     expect(JSON.parse(readFileSync(join(out, 'emulator', 'run.json'), 'utf8'))).toMatchObject({ append: 'console=ttyS0', machine: 'malta' });
   });

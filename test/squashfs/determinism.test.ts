@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeDigests, encodeDigests } from '../../src/squashfs/digests.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DirNode, TreeNode } from '../../src/rootfs/tree.js';
 import { createPool } from '../../src/workers/pool.js';
-import { openSquashfs, writeSquashfsToBuffer, type SquashfsOptions } from '../../src/squashfs/index.js';
+import { openSquashfs, writeSquashfsToBuffer, type BlockCache, type SquashfsOptions } from '../../src/squashfs/index.js';
 import { mixed, noise } from './trees.js';
 
 const meta = { mode: 0o755, uid: 0, gid: 0, mtime: 1_600_000_000 };
@@ -78,6 +82,85 @@ describe('squashfs writer determinism', () => {
     hits = 0;
     await writeSquashfsToBuffer(tree(), { ...opts, comp: 'gzip', blockCache });
     expect(hits).toBe(0);
+  });
+
+  it('keys NAR contents on their digests: a warm build reads no file, a changed file misses only its blocks', async () => {
+    // A pretend NAR: the tree's file contents are slices of one host file named by a NAR hash.
+    const dir = mkdtempSync(join(tmpdir(), 'nixwrt-digests-'));
+    const nar = join(dir, 'x.nar');
+    const bs = 4096;
+    const parts = [mixed(3 * bs + 100, 'a'), new Uint8Array(2 * bs + 5), mixed(700, 'c'), mixed(900, 'd'), mixed(3 * bs + 100, 'a')];
+    let at = 64;
+    const slices = parts.map((p) => {
+      const s = { offset: at, size: p.length };
+      at += p.length + 8;
+      return s;
+    });
+    const bytes = new Uint8Array(at);
+    parts.forEach((p, i) => bytes.set(p, slices[i]!.offset));
+    writeFileSync(nar, bytes);
+    const narTree = (narHash: string | undefined): DirNode => ({
+      ...meta,
+      type: 'dir',
+      children: new Map(slices.map((s, i) => [`f${i}`, { ...meta, type: 'file', content: { kind: 'nar-slice', narPath: nar, ...s, ...(narHash ? { narHash } : {}) } } as TreeNode])),
+    });
+    const blocks = new Map<string, { data: Uint8Array; compressed: boolean }>();
+    const digestStore = new Map<string, ReadonlyMap<number, Uint8Array[]>>();
+    let misses = 0;
+    const blockCache: BlockCache = {
+      get: (k) => {
+        const v = blocks.get(k);
+        if (!v) misses++;
+        return v;
+      },
+      put: (k, v) => void blocks.set(k, { data: v.data.slice(), compressed: v.compressed }),
+      digests: {
+        get: (h, size) => (digestStore.has(`${h}/${size}`) ? new Map(digestStore.get(`${h}/${size}`)) : undefined),
+        put: (h, size, d) => void digestStore.set(`${h}/${size}`, new Map(d)),
+      },
+    };
+    const opts: SquashfsOptions = { comp: 'xz', blockSize: bs, mkfsTime: 1 };
+    const plain = await writeSquashfsToBuffer(narTree(undefined), opts);
+    const cold = await writeSquashfsToBuffer(narTree('sha256:one'), { ...opts, blockCache });
+    expect(hash(cold)).toBe(hash(plain));
+    expect(digestStore.size).toBe(1);
+    // f4 duplicates f0, f1 is all zeros: stored once and sparse, as without the cache.
+    const img = await openSquashfs(cold);
+    const [f0, f1, f4] = ['/f0', '/f1', '/f4'].map((p) => img.lookup(p));
+    expect(f0!.kind === 'file' && f4!.kind === 'file' && f0.blocksStart === f4.blocksStart).toBe(true);
+    expect(f1!.kind === 'file' && f1.blockSizes).toEqual([0, 0, 0]);
+    expect(Buffer.from(img.readFile('/f2'))).toEqual(Buffer.from(parts[2]!));
+
+    // Warm: the NAR is gone, so any read would fail; the image is the same.
+    rmSync(nar);
+    misses = 0;
+    const warm = await writeSquashfsToBuffer(narTree('sha256:one'), { ...opts, blockCache });
+    expect(misses).toBe(0);
+    expect(hash(warm)).toBe(hash(plain));
+
+    // One small file changed (another NAR): only its fragment misses and is read.
+    const changed = mixed(700, 'C');
+    const bytes2 = Uint8Array.from(bytes);
+    bytes2.set(changed, slices[2]!.offset);
+    writeFileSync(nar, bytes2);
+    misses = 0;
+    const edited = await writeSquashfsToBuffer(narTree('sha256:two'), { ...opts, blockCache });
+    expect(misses).toBe(1);
+    const plain2 = await writeSquashfsToBuffer(narTree(undefined), opts);
+    expect(hash(edited)).toBe(hash(plain2));
+  });
+
+  it('encodes NAR block digests and rejects damaged encodings', () => {
+    const d = new Map([
+      [10, [createHash('sha256').update('a').digest()]],
+      [3, [createHash('sha256').update('b').digest(), createHash('sha256').update('c').digest()]],
+    ]);
+    const enc = encodeDigests(d);
+    expect([...decodeDigests(enc)!].map(([k, v]) => [k, v.map((x) => Buffer.from(x).toString('hex'))])).toEqual(
+      [...d].sort((a, b) => a[0] - b[0]).map(([k, v]) => [k, v.map((x) => x.toString('hex'))]),
+    );
+    expect(decodeDigests(enc.subarray(0, enc.length - 1))).toBeUndefined();
+    expect(decodeDigests(Buffer.concat([enc, Buffer.from([0])]))).toBeUndefined();
   });
 
   it('pins the superblock size and layout of an empty image', async () => {
