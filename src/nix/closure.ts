@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fetchVerifiedNar, prepareCacheDir } from './fetch.js';
+import { FetchThreads } from './fetch-threads.js';
 import { exists, outPathFor } from './restore.js';
 import { createLimiter } from './limit.js';
 import { compressionOf, parseNarInfo, type NarInfo } from './narinfo.js';
@@ -40,6 +41,12 @@ export interface FetchOptions {
    * writeClosure() afterwards, which skips what is already there.
    */
   outDir?: string;
+  /**
+   * Download, verify and write NARs on this many worker threads (fetch-threads.ts), started
+   * right away so that they load while narinfos are looked up; 0 (the default) does it all on
+   * the calling thread. Same checks and results either way.
+   */
+  threads?: number;
 }
 
 interface Found {
@@ -64,7 +71,12 @@ export async function fetchClosure(roots: string[], opts: FetchOptions): Promise
   const signal = ctl.signal;
   setMaxListeners(0, signal); // one listener per request in flight (up to `jobs` per kind)
   const progress = opts.onProgress ?? (() => undefined);
-  const subs = new SubstituterSet(opts.substituters, { maxSockets: jobs, idleTimeoutMs: opts.idleTimeoutMs }, retry, signal, progress);
+  const httpOpts = { maxSockets: jobs, idleTimeoutMs: opts.idleTimeoutMs };
+  const subs = new SubstituterSet(opts.substituters, httpOpts, retry, signal, progress);
+  const nThreads = Math.max(0, Math.floor(opts.threads ?? 0));
+  const pool: { threads?: FetchThreads } = {};
+  // Each thread's substituter gets its share of the connections.
+  const threadHttp = { ...httpOpts, maxSockets: Math.max(1, Math.ceil(jobs / Math.max(1, nThreads))) };
 
   const result = new Map<string, CachedPath>();
   const seen = new Set<string>();
@@ -99,14 +111,16 @@ export async function fetchClosure(roots: string[], opts: FetchOptions): Promise
       downloads(async () => {
         if (signal.aborted) return;
         const dest = opts.outDir ? outPathFor(opts.outDir, storePath) : undefined;
-        const cp = await fetchVerifiedNar(found.sub, found.info, found.text, {
-          cacheDir: opts.cacheDir,
-          outDest: dest && !(await exists(dest)) ? dest : undefined,
-          retry,
-          signal,
-          onBytes: (fileBytes, narBytes) => progress({ type: 'bytes', storePath, fileBytes, narBytes }),
-          onRetry: (attempt, err) => progress({ type: 'retry', storePath, url: found.sub.url, attempt, error: (err as Error).message }),
-        });
+        const outDest = dest && !(await exists(dest)) ? dest : undefined;
+        const onBytes = opts.onProgress && ((fileBytes: number, narBytes: number) => progress({ type: 'bytes', storePath, fileBytes, narBytes }));
+        const onRetry = (attempt: number, err: unknown): void =>
+          progress({ type: 'retry', storePath, url: found.sub.url, attempt, error: (err as Error).message });
+        const cp = pool.threads
+          ? await pool.threads.fetch(
+              { subUrl: found.sub.url, httpOpts: threadHttp, info: found.info, narinfoText: found.text, cacheDir: opts.cacheDir, outDest, retry },
+              { signal, onBytes, onRetry },
+            )
+          : await fetchVerifiedNar(found.sub, found.info, found.text, { cacheDir: opts.cacheDir, outDest, retry, signal, onBytes, onRetry });
         result.set(storePath, cp);
         progress({ type: 'fetched', storePath, narSize: cp.narSize });
       }).catch(fail),
@@ -114,6 +128,7 @@ export async function fetchClosure(roots: string[], opts: FetchOptions): Promise
   };
 
   try {
+    if (nThreads > 0) pool.threads = new FetchThreads(nThreads);
     await prepareCacheDir(opts.cacheDir);
     if (opts.outDir) await mkdir(join(opts.outDir, 'nix', 'store'), { recursive: true });
     for (const r of roots) {
@@ -129,6 +144,7 @@ export async function fetchClosure(roots: string[], opts: FetchOptions): Promise
   } finally {
     opts.signal?.removeEventListener('abort', onOuterAbort);
     subs.close();
+    await pool.threads?.close();
   }
   if (failure !== undefined) throw failure;
   return new Map([...result].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -165,11 +165,11 @@ describe.skipIf(!havePeers('nix', 'nix-build', 'nix-store', 'xz'))('fetching fro
       ['a missing reference', (s) => (s.faults.set(narinfoPath(nameOf('a')), { fault: { kind: 'status', status: 404 } }), nameOf('a')), 'not-found', /-a \(a reference of .*\): http:.*not found/],
       ['403 on the NAR', (s) => (s.faults.set(narUrlPath(nameOf('a')), { fault: { kind: 'status', status: 403 } }), nameOf('a')), 'not-found', /HTTP 403/],
     ];
-    for (const [name, inject, code, message] of failures) {
-      it(`${name} → ${code}, no cache entry, nothing of it in --out`, async () => {
+    for (const [name, inject, code, message] of failures) for (const threads of [0, 2]) {
+      it(`${name} → ${code}, no cache entry, nothing of it in --out${threads ? ` (${threads} worker threads)` : ''}`, async () => {
         srv.faults.clear();
         const failed = inject(srv);
-        const o = opts(srv.url, caches.xz!);
+        const o = opts(srv.url, caches.xz!, { threads });
         const out = newDir('out');
         let err: unknown;
         try {
@@ -189,6 +189,45 @@ describe.skipIf(!havePeers('nix', 'nix-build', 'nix-store', 'xz'))('fetching fro
         expect(names).not.toContain(failed.slice('/nix/store/'.length));
       });
     }
+
+    it('worker threads give the same cache entries, NAR bytes and --out tree as the main thread', async () => {
+      srv.faults.clear();
+      const runWith = async (threads: number) => {
+        const o = opts(srv.url, caches.xz!, { threads, outDir: newDir('out') });
+        const got = await fetchClosure([root], o);
+        await writeClosure(got.values(), o.outDir!);
+        return { got, out: o.outDir! };
+      };
+      const one = await runWith(0);
+      const two = await runWith(2);
+      expect([...two.got.keys()]).toEqual(closure);
+      for (const p of closure) {
+        const [a, b] = [one.got.get(p)!, two.got.get(p)!];
+        expect({ ...b, narPath: '' }).toEqual({ ...a, narPath: '' });
+        expect(readFileSync(b.narPath).equals(readFileSync(a.narPath))).toBe(true);
+      }
+      expect(describeTree(join(two.out, 'nix/store'))).toEqual(describeTree(join(one.out, 'nix/store')));
+    });
+
+    it('worker threads: a bad NarHash fails with the store path, URL and cause; nothing half-written', async () => {
+      const none = await startFaultServer(caches.none!.dir);
+      try {
+        const target = nameOf('b');
+        none.faults.set(narUrlPath(target, caches.none!), { fault: { kind: 'flip' } });
+        const out = newDir('out');
+        const o = opts(none.url, caches.none!, { threads: 2, outDir: out });
+        const err = await fetchClosure([root], o).then(() => undefined, (e: unknown) => e);
+        expect(err).toMatchObject({ code: 'hash-mismatch' });
+        expect((err as Error).message).toContain(`fetching ${target} from ${none.url}/${narUrlPath(target, caches.none!).slice(1)}: `);
+        expect((err as Error).message).toMatch(/hashes to sha256:/);
+        expectNoEntry(o.cacheDir, target);
+        const names = existsSync(join(out, 'nix/store')) ? readdirSync(join(out, 'nix/store')) : [];
+        expect(names.filter((n) => n.startsWith('.'))).toEqual([]);
+        expect(names).not.toContain(target.slice('/nix/store/'.length));
+      } finally {
+        await none.close();
+      }
+    });
 
     it('flipped bytes in an uncompressed NAR → hash-mismatch', async () => {
       const none = await startFaultServer(caches.none!.dir);

@@ -16,6 +16,7 @@ interface FetchFlags {
   cacheDir?: string;
   out?: string;
   jobs: string;
+  threads: string;
   json?: boolean;
 }
 
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--cache-dir <dir>', 'local store cache (default $XDG_CACHE_HOME/nixwrt)')
     .option('--out <dir>', 'also unpack the closure under DIR/nix/store, as nix-store --restore does')
     .option('--jobs <n>', 'narinfo lookups and downloads in flight', '25')
+    .option('--threads <n>', 'worker threads that download, verify and write NARs (0: all on the main thread)', process.env.NIXWRT_FETCH_THREADS ?? '0')
     .option('--json', 'print the fetched paths as JSON')
     .action(async (args: string[], flags: FetchFlags) => {
       skipOptimizingCompiler();
@@ -61,12 +63,15 @@ export function register(program: Command): void {
       if (substituters.length === 0) throw new FetchError('not-found', 'no --substituter given (nor --lock)');
       const jobs = Number(flags.jobs);
       if (!Number.isInteger(jobs) || jobs < 1) throw new FetchError('io', `--jobs must be a positive integer, not ${flags.jobs}`);
+      const threads = Number(flags.threads);
+      if (!Number.isInteger(threads) || threads < 0) throw new FetchError('io', `--threads must be a non-negative integer, not ${flags.threads}`);
       const bars = progressFor(process.stderr, { quiet: flags.json });
       const paths = await fetchClosure(roots, {
         substituters,
         trustedPublicKeys: keys,
         cacheDir: resolve(flags.cacheDir ?? defaultCacheDir()),
         jobs,
+        threads,
         onProgress: bars && fetchBar(bars),
         outDir: flags.out ? resolve(flags.out) : undefined,
       }).finally(() => bars?.finish());
