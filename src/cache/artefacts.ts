@@ -45,6 +45,10 @@ export function squashfsBlockCache(store: ArtefactStore, salt = ''): BlockCache 
       entry.set(b.data, 1);
       store.putLater(keyOf(k), entry);
     },
+    metadata: {
+      get: (k: string) => store.getSync(keyOf(k)),
+      put: (k: string, encoded: Uint8Array) => store.putLater(keyOf(k), encoded),
+    },
     digests: {
       async get(narHash: string, blockSize: number) {
         const v = await store.get(artefactKey({ kind: 'squashfs-digests', narHash, blockSize, salt }));

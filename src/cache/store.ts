@@ -6,7 +6,7 @@
  * and both write the same bytes, so no lock is needed.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { appendFile, open, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -51,12 +51,19 @@ export class ArtefactStore {
 
   /** The payload, or undefined on a miss or a damaged entry (removed). Marks the entry used. */
   async get(key: string): Promise<Uint8Array | undefined> {
+    return this.getSync(key);
+  }
+
+  /**
+   * `get`, synchronously: entries are small (a squashfs block, a kernel image) and a warm build
+   * reads dozens of them, where four thread-pool round trips each cost more than the reads; the
+   * squashfs metadata writer needs an answer without awaiting.
+   */
+  getSync(key: string): Uint8Array | undefined {
     const path = this.pathOf(key);
     let bytes: Buffer;
     let mtimeMs: number;
     try {
-      // Synchronous: entries are small (a squashfs block, a kernel image) and a warm build
-      // reads dozens of them; four thread-pool round trips each cost more than the reads.
       const fd = openSync(path, 'r');
       try {
         mtimeMs = fstatSync(fd).mtimeMs;
@@ -72,7 +79,7 @@ export class ArtefactStore {
     if (!payload) {
       this.stats.damaged++;
       this.stats.misses++;
-      await rm(path, { force: true });
+      rmSync(path, { force: true });
       return undefined;
     }
     this.stats.hits++;
@@ -80,7 +87,11 @@ export class ArtefactStore {
     // syscall per entry, so an entry used within the last USE_GRAIN_MS keeps its mark.
     if (Date.now() - mtimeMs > USE_GRAIN_MS) {
       const now = new Date();
-      await utimes(path, now, now).catch(() => undefined);
+      try {
+        utimesSync(path, now, now);
+      } catch {
+        // Removed meanwhile by a concurrent gc: the payload in hand is still good.
+      }
     }
     return payload;
   }

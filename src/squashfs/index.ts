@@ -4,7 +4,7 @@
  * tables. See docs/squashfs.md. The writer follows mksquashfs's layout and numbering.
  */
 export { writeSquashfs, writeSquashfsToBuffer } from './writer.js';
-export type { SquashfsOptions, BlockCache, CachedBlock, DigestCache } from './options.js';
+export type { SquashfsOptions, BlockCache, CachedBlock, DigestCache, MetadataCache } from './options.js';
 export { openSquashfs, SquashfsImage, type ReadInode, type DirEntry, type ReaderLimits } from './reader.js';
 export type { Superblock } from './superblock.js';
 export { SquashfsError, type SquashfsErrorCode } from './errors.js';

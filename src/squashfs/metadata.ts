@@ -2,10 +2,26 @@
  * Metadata blocks: 8 KiB of table data, each compressed on its own behind a u16 header
  * (bit 15 = stored raw). Used for the inode, directory, fragment, export and id tables.
  */
+import { createHash } from 'node:crypto';
 import { METADATA_RAW, METADATA_SIZE } from './format.js';
-import { compressBlock, type CompressorSettings } from './compressor.js';
+import { compressBlock, settingsKey, type CompressorSettings } from './compressor.js';
+import type { MetadataCache } from './options.js';
 
-export function encodeMetadataBlock(data: Uint8Array, comp: CompressorSettings, raw: boolean): Uint8Array {
+/**
+ * One metadata block with its header. With a cache, blocks are looked up by content and
+ * settings: a warm build's tables are mostly the blocks of the last one.
+ */
+export function encodeMetadataBlock(data: Uint8Array, comp: CompressorSettings, raw: boolean, cache?: MetadataCache): Uint8Array {
+  if (!cache || raw) return encode(data, comp, raw);
+  const key = `meta:${createHash('sha256').update(data).digest('hex')}:${settingsKey(comp, METADATA_SIZE)}`;
+  const hit = cache.get(key);
+  if (hit && hit.length >= 2 && hit.length === 2 + (((hit[1]! & 0x7f) << 8) | hit[0]!)) return hit;
+  const out = encode(data, comp, raw);
+  cache.put(key, out);
+  return out;
+}
+
+function encode(data: Uint8Array, comp: CompressorSettings, raw: boolean): Uint8Array {
   const c = raw ? null : compressBlock(comp, data, true);
   const body = c ?? data;
   const out = new Uint8Array(2 + body.length);
@@ -27,6 +43,7 @@ export class MetadataWriter {
   constructor(
     private readonly comp: CompressorSettings,
     private readonly raw: boolean,
+    private readonly cache?: MetadataCache,
   ) {}
 
   /** Where the next appended byte lands: compressed block offset and offset inside it. */
@@ -68,7 +85,7 @@ export class MetadataWriter {
   }
 
   private emit(data: Uint8Array): void {
-    const block = encodeMetadataBlock(data, this.comp, this.raw);
+    const block = encodeMetadataBlock(data, this.comp, this.raw, this.cache);
     this.blockStarts.push(this.size);
     this.blocks.push(block);
     this.size += block.length;
@@ -92,12 +109,13 @@ export function encodeLookupTable(
   at: number,
   comp: CompressorSettings,
   raw: boolean,
+  cache?: MetadataCache,
 ): { parts: Uint8Array[]; indexStart: number; end: number } {
   const parts: Uint8Array[] = [];
   const starts: number[] = [];
   let pos = at;
   for (let i = 0; i < data.length; i += METADATA_SIZE) {
-    const block = encodeMetadataBlock(data.subarray(i, Math.min(data.length, i + METADATA_SIZE)), comp, raw);
+    const block = encodeMetadataBlock(data.subarray(i, Math.min(data.length, i + METADATA_SIZE)), comp, raw, cache);
     starts.push(pos);
     parts.push(block);
     pos += block.length;

@@ -12,6 +12,13 @@ export interface BlockCache {
   put(key: string, value: CachedBlock): Promise<void> | void;
   /** Block digests of NAR contents kept across builds (see digests.ts); without it they are recomputed. */
   digests?: DigestCache;
+  /** Encoded metadata blocks by key (synchronous: the tables are laid out as they are written). */
+  metadata?: MetadataCache;
+}
+
+export interface MetadataCache {
+  get(key: string): Uint8Array | undefined;
+  put(key: string, encoded: Uint8Array): void;
 }
 
 /** Per NAR (by NAR hash) and block size: file offset in the NAR → its block digests. */

@@ -49,8 +49,8 @@ interface MetaResult {
 /** Inodes and directory listings, post-order: children first, each directory after them. */
 function writeMetadata(root: PNode, count: number, files: Map<PNode, FileData>, o: Resolved): MetaResult {
   const raw = o.comp.comp === 'none';
-  const inodes = new MetadataWriter(o.comp, raw);
-  const dirs = new MetadataWriter(o.comp, raw);
+  const inodes = new MetadataWriter(o.comp, raw, o.blockCache?.metadata);
+  const dirs = new MetadataWriter(o.comp, raw, o.blockCache?.metadata);
   const ids = new IdTable();
   const refs: bigint[] = new Array<bigint>(count).fill(0n);
 
@@ -168,7 +168,7 @@ async function writeImage(root: DirNode, opts: SquashfsOptions, sink: Sink): Pro
       fdv.setBigUint64(i * 16, BigInt(f.start), true);
       fdv.setUint32(i * 16 + 8, f.sizeWord, true);
     });
-    const ft = encodeLookupTable(fragBytes, sink.pos, o.comp, raw);
+    const ft = encodeLookupTable(fragBytes, sink.pos, o.comp, raw, o.blockCache?.metadata);
     for (const b of ft.parts) await sink.write(b);
 
     let exportTableStart: number | undefined;
@@ -176,7 +176,7 @@ async function writeImage(root: DirNode, opts: SquashfsOptions, sink: Sink): Pro
       const exp = new Uint8Array(count * 8);
       const edv = new DataView(exp.buffer);
       meta.refs.forEach((r, i) => edv.setBigUint64(i * 8, r, true));
-      const et = encodeLookupTable(exp, sink.pos, o.comp, raw);
+      const et = encodeLookupTable(exp, sink.pos, o.comp, raw, o.blockCache?.metadata);
       for (const b of et.parts) await sink.write(b);
       exportTableStart = et.indexStart;
     }
@@ -184,7 +184,7 @@ async function writeImage(root: DirNode, opts: SquashfsOptions, sink: Sink): Pro
     const idBytes = new Uint8Array(meta.ids.length * 4);
     const idv = new DataView(idBytes.buffer);
     meta.ids.forEach((id, i) => idv.setUint32(i * 4, id, true));
-    const it = encodeLookupTable(idBytes, sink.pos, o.comp, raw);
+    const it = encodeLookupTable(idBytes, sink.pos, o.comp, raw, o.blockCache?.metadata);
     for (const b of it.parts) await sink.write(b);
 
     const bytesUsed = sink.pos;

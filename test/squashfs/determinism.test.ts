@@ -107,6 +107,8 @@ describe('squashfs writer determinism', () => {
     const blocks = new Map<string, { data: Uint8Array; compressed: boolean }>();
     const digestStore = new Map<string, ReadonlyMap<number, Uint8Array[]>>();
     let misses = 0;
+    const meta = new Map<string, Uint8Array>();
+    let metaHits = 0;
     const blockCache: BlockCache = {
       get: (k) => {
         const v = blocks.get(k);
@@ -114,6 +116,14 @@ describe('squashfs writer determinism', () => {
         return v;
       },
       put: (k, v) => void blocks.set(k, { data: v.data.slice(), compressed: v.compressed }),
+      metadata: {
+        get: (k) => {
+          const v = meta.get(k);
+          if (v) metaHits++;
+          return v;
+        },
+        put: (k, v) => void meta.set(k, v.slice()),
+      },
       digests: {
         get: (h, size) => (digestStore.has(`${h}/${size}`) ? new Map(digestStore.get(`${h}/${size}`)) : undefined),
         put: (h, size, d) => void digestStore.set(`${h}/${size}`, new Map(d)),
@@ -136,6 +146,7 @@ describe('squashfs writer determinism', () => {
     misses = 0;
     const warm = await writeSquashfsToBuffer(narTree('sha256:one'), { ...opts, blockCache });
     expect(misses).toBe(0);
+    expect(metaHits).toBe(meta.size);
     expect(hash(warm)).toBe(hash(plain));
 
     // One small file changed (another NAR): only its fragment misses and is read.
