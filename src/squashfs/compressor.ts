@@ -178,12 +178,8 @@ export function compressBlock(s: CompressorSettings, data: Uint8Array, metadata 
       const bcj = metadata ? [] : s.bcj;
       const sys = sysLibs();
       if (sys) {
-        // mksquashfs: plain LZMA2 first, then each BCJ filter; the first smallest wins.
-        let best = sys.xz(data, dict, undefined, cap);
-        for (const f of bcj) {
-          const c = sys.xz(data, dict, XZ_FILTER_ID[f], cap);
-          if (c && (!best || c.length < best.length)) best = c;
-        }
+        let best: Uint8Array | null = null;
+        for (const f of xzCandidates(bcj)) best = smaller(best, sys.xz(data, dict, f, cap));
         return shrunk(best);
       }
       out = xzCompress(data, dict, bcj);
@@ -197,6 +193,49 @@ export function compressBlock(s: CompressorSettings, data: Uint8Array, metadata 
     }
   }
   return out.length < data.length ? out : null;
+}
+
+/** mksquashfs's xz candidates: plain LZMA2 first, then each BCJ filter (by filter id). */
+function xzCandidates(bcj: readonly XzBcj[]): Array<number | undefined> {
+  return [undefined, ...bcj.map((f) => XZ_FILTER_ID[f])];
+}
+
+/** The first smallest of two candidates wins (null: did not fit). */
+function smaller(best: Uint8Array | null, c: Uint8Array | null): Uint8Array | null {
+  return c && (!best || c.length < best.length) ? c : best;
+}
+
+/**
+ * A data block through the system library on a libuv pool thread, or undefined when these
+ * settings do not use the system library (it did not load, or gzip with a window other than
+ * 15 bits). Same bytes as `compressBlock(s, data, false, blockSize)`.
+ */
+export function compressBlockNative(s: CompressorSettings, data: Uint8Array, blockSize: number): Promise<Uint8Array | null> | undefined {
+  if (!usesSysLib(s)) return undefined;
+  const sys = sysLibs()!.async;
+  const cap = Math.max(blockSize, data.length);
+  const shrunk = (c: Uint8Array | null) => (c && c.length < data.length ? c : null);
+  if (data.length === 0) return Promise.resolve(null);
+  switch (s.comp) {
+    case 'gzip':
+      return sys.zlib(data, s.level, cap).then(shrunk);
+    case 'zstd':
+      return sys.zstd(data, s.level, cap).then(shrunk);
+    case 'xz':
+      return (async () => {
+        let best: Uint8Array | null = null;
+        for (const f of xzCandidates(s.bcj)) best = smaller(best, await sys.xz(data, s.dictSize, f, cap));
+        return shrunk(best);
+      })();
+    case 'none':
+      return undefined;
+  }
+}
+
+/** Do data blocks with these settings go through the system libraries? */
+export function usesSysLib(s: CompressorSettings): boolean {
+  if (s.comp === 'none' || (s.comp === 'gzip' && s.windowBits !== 15)) return false;
+  return sysLibs() !== null;
 }
 
 /** Decompress one block of an image with compressor `id`; never returns more than `limit` bytes. */

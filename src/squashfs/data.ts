@@ -13,7 +13,8 @@ import { readContent } from '../rootfs/content.js';
 import { contentSize, type ContentSource } from '../rootfs/tree.js';
 import type { TaskPool } from '../workers/pool.js';
 import { DATA_RAW, INVALID_FRAG } from './format.js';
-import { settingsKey } from './compressor.js';
+import { compressBlockNative, settingsKey, usesSysLib } from './compressor.js';
+import { createLimiter } from '../nix/limit.js';
 import { digestsOf, sameDigest, zeroDigest } from './digests.js';
 import type { Resolved, CachedBlock } from './options.js';
 import type { PNode } from './prepare.js';
@@ -159,6 +160,10 @@ export async function writeData(
     opts.onProgress?.(bytesDone, bytesTotal);
   };
 
+  // With the system libraries, blocks compress on libuv's thread pool, at most pool.threads at
+  // once, and the pool's worker threads are never started; otherwise (fallback codecs) in the
+  // pool. Threads 0: on this thread, through the pool's same-thread mode.
+  const native = pool.threads > 0 && usesSysLib(opts.comp) ? createLimiter(pool.threads) : undefined;
   /** `key`: the block's cache key (from its digest), when there is a cache. */
   const compress = async (bytes: () => Uint8Array, mayTransfer: boolean, key?: string): Promise<BlockOut> => {
     if (opts.comp.comp === 'none') return { sparse: false, data: bytes(), compressed: false };
@@ -167,9 +172,17 @@ export async function writeData(
       if (hit) return { sparse: false, ...hit };
     }
     const data = bytes();
-    const own = mayTransfer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
-    const r = await pool.run('squashfs.compress', { settings: opts.comp, data: own, blockSize }, [own.buffer as ArrayBuffer]);
-    if (key) await cache!.put(key, r as CachedBlock);
+    let r: CachedBlock;
+    if (native) {
+      // The library reads `data` in place: nothing is copied or moved to compress it.
+      const c = await native(() => compressBlockNative(opts.comp, data, blockSize)!);
+      // Exact-size copy: the output buffer has room for a whole block.
+      r = c ? { data: c.slice(), compressed: true } : { data, compressed: false };
+    } else {
+      const own = mayTransfer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+      r = await pool.run('squashfs.compress', { settings: opts.comp, data: own, blockSize }, [own.buffer as ArrayBuffer]);
+    }
+    if (key) await cache!.put(key, r);
     return { sparse: false, data: r.data, compressed: r.compressed };
   };
   const blockKey = (b: Block) => (cache ? `${hex(b.digest ?? createHash('sha256').update(b.bytes()).digest())}:${cacheKey}` : undefined);

@@ -14,11 +14,22 @@ export interface SysLibs {
   zstd(data: Uint8Array, level: number, limit: number): Uint8Array | null;
   /** zlib compress2 at `level`, or null if it does not fit in `limit`. */
   zlib(data: Uint8Array, level: number, limit: number): Uint8Array | null;
+  /**
+   * The same three calls on a thread of libuv's pool (koffi's async call): the JS thread keeps
+   * reading and writing while blocks compress, and no worker thread (a second V8 isolate,
+   * about 0.25 s to start) is needed. Same library, same arguments, same bytes.
+   */
+  async: {
+    xz(data: Uint8Array, dictSize: number, bcjFilterId: number | undefined, limit: number): Promise<Uint8Array | null>;
+    zstd(data: Uint8Array, level: number, limit: number): Promise<Uint8Array | null>;
+    zlib(data: Uint8Array, level: number, limit: number): Promise<Uint8Array | null>;
+  };
 }
 
 /* The koffi API used here, typed loosely: the library has its own (large) typings. */
+type KoffiFn = ((...args: unknown[]) => number) & { async(...args: unknown[]): void };
 interface Koffi {
-  load(name: string, opts?: { deep?: boolean }): { func(sig: string): (...args: unknown[]) => number };
+  load(name: string, opts?: { deep?: boolean }): { func(sig: string): KoffiFn };
   alloc(type: string, n: number): unknown;
   encode(ref: unknown, offset: number, type: string, value: unknown): void;
 }
@@ -40,6 +51,25 @@ export function sysLibs(): SysLibs | null {
     cached = null;
   }
   return cached;
+}
+
+/**
+ * `fn(...args)` on a libuv pool thread. koffi keeps no reference to typed arrays it passes by
+ * pointer, so the callback holds `args` until the call is over. When koffi's queue of async
+ * calls is full, the call runs here, synchronously.
+ */
+function onPool(fn: KoffiFn, args: unknown[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    try {
+      fn.async(...args, (err: unknown, r: number) => {
+        void args;
+        if (err) reject(err as Error);
+        else resolve(r);
+      });
+    } catch {
+      resolve(fn(...args));
+    }
+  });
 }
 
 function load(): SysLibs {
@@ -81,27 +111,37 @@ function load(): SysLibs {
     return c;
   };
 
+  // Each codec is (arguments, how to read the result); run synchronously or on the pool.
+  const xzCall = (data: Uint8Array, dictSize: number, bcj: number | undefined, limit: number) => {
+    const out = new Uint8Array(limit);
+    const pos = [0];
+    const args = [chain(dictSize, bcj), LZMA_CHECK_CRC32, null, data, data.length, out, pos, limit];
+    // LZMA_BUF_ERROR: does not fit
+    return { args, result: (r: number) => (r === LZMA_OK ? out.subarray(0, pos[0]!) : null) };
+  };
+  const zstdCall = (data: Uint8Array, level: number, limit: number) => {
+    const out = new Uint8Array(limit);
+    // dstSize_tooSmall: does not fit
+    return { args: [out, limit, data, data.length, level], result: (n: number) => (zstdIsError(n) ? null : out.subarray(0, n)) };
+  };
+  const zlibCall = (data: Uint8Array, level: number, limit: number) => {
+    const out = new Uint8Array(limit);
+    const len = [limit];
+    // Z_BUF_ERROR: does not fit
+    return { args: [out, len, data, data.length, level], result: (r: number) => (r === Z_OK ? out.subarray(0, len[0]!) : null) };
+  };
+  const sync = (fn: KoffiFn, c: { args: unknown[]; result: (r: number) => Uint8Array | null }) => c.result(fn(...c.args));
+  const pooled = async (fn: KoffiFn, c: { args: unknown[]; result: (r: number) => Uint8Array | null }) => c.result(await onPool(fn, c.args));
+
   const probe = new Uint8Array(64).fill(65);
   const lib: SysLibs = {
-    xz(data, dictSize, bcj, limit) {
-      const out = new Uint8Array(limit);
-      const pos = [0];
-      const r = encode(chain(dictSize, bcj), LZMA_CHECK_CRC32, null, data, data.length, out, pos, limit);
-      if (r !== LZMA_OK) return null; // LZMA_BUF_ERROR: does not fit
-      return out.subarray(0, pos[0]!);
-    },
-    zstd(data, level, limit) {
-      const out = new Uint8Array(limit);
-      const n = zstdCompress(out, limit, data, data.length, level);
-      if (zstdIsError(n)) return null; // dstSize_tooSmall: does not fit
-      return out.subarray(0, n);
-    },
-    zlib(data, level, limit) {
-      const out = new Uint8Array(limit);
-      const len = [limit];
-      const r = compress2(out, len, data, data.length, level);
-      if (r !== Z_OK) return null; // Z_BUF_ERROR: does not fit
-      return out.subarray(0, len[0]!);
+    xz: (data, dictSize, bcj, limit) => sync(encode, xzCall(data, dictSize, bcj, limit)),
+    zstd: (data, level, limit) => sync(zstdCompress, zstdCall(data, level, limit)),
+    zlib: (data, level, limit) => sync(compress2, zlibCall(data, level, limit)),
+    async: {
+      xz: (data, dictSize, bcj, limit) => pooled(encode, xzCall(data, dictSize, bcj, limit)),
+      zstd: (data, level, limit) => pooled(zstdCompress, zstdCall(data, level, limit)),
+      zlib: (data, level, limit) => pooled(compress2, zlibCall(data, level, limit)),
     },
   };
   // Fail now, not in the middle of an image, if the calls do not work.

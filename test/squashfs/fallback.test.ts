@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { havePeers } from '../helpers/peer.js';
 import { openSquashfs, writeSquashfsToBuffer } from '../../src/squashfs/index.js';
 import { sysLibs } from '../../src/squashfs/syslib.js';
+import { createPool } from '../../src/workers/pool.js';
 import type { DirNode, TreeNode } from '../../src/rootfs/tree.js';
 import { mixed } from './trees.js';
 
@@ -32,6 +33,14 @@ describe.skipIf(!havePeers('unsquashfs'))('squashfs compressors without the syst
         writeFileSync(join(dir, 'img'), img);
         const out = execFileSync('unsquashfs', ['-no-progress', '-d', join(dir, 'x'), join(dir, 'img')], { encoding: 'utf8' });
         expect(out).toContain('12 files');
+        // The fallback codecs run in the worker threads: same bytes as on this thread.
+        const pool = createPool({ threads: 2 });
+        try {
+          const threaded = await writeSquashfsToBuffer(tree(), { comp, blockSize: 16384, mkfsTime: 1, xzBcj: comp === 'xz' ? ['x86'] : undefined, pool });
+          expect(Buffer.from(threaded).equals(Buffer.from(img))).toBe(true);
+        } finally {
+          await pool.close();
+        }
         const r = await openSquashfs(img);
         expect(Buffer.from(r.readFile('/f11')).equals(Buffer.from(mixed(1000 + 11 * 9000, 'f11')))).toBe(true);
       } finally {
