@@ -9,7 +9,6 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { readContent } from '../rootfs/content.js';
 import { contentSize, type ContentSource } from '../rootfs/tree.js';
 import type { TaskPool } from '../workers/pool.js';
 import { DATA_RAW, INVALID_FRAG } from './format.js';
@@ -34,9 +33,9 @@ export interface FragmentEntry {
   sizeWord: number;
 }
 
-async function hashContent(src: ContentSource): Promise<string> {
+function hashContent(src: ContentSource): string {
   const h = createHash('sha256');
-  for await (const chunk of chunksOf(src, contentSize(src), 1 << 20)) h.update(chunk);
+  for (const chunk of chunksOf(src, contentSize(src), 1 << 20)) h.update(chunk);
   return h.digest('hex');
 }
 
@@ -58,7 +57,7 @@ async function findDuplicates(files: PNode[], digests?: ReadonlyMap<ContentSourc
     for (const f of list) {
       const src = (f.node as { content: ContentSource }).content;
       const d = digests?.get(src);
-      const h = d ? Buffer.concat(d).toString('hex') : await hashContent(src);
+      const h = d ? Buffer.concat(d).toString('hex') : hashContent(src);
       const orig = first.get(h);
       if (orig) dupOf.set(f, orig);
       else first.set(h, f);
@@ -68,31 +67,43 @@ async function findDuplicates(files: PNode[], digests?: ReadonlyMap<ContentSourc
 }
 
 /**
- * `size` bytes of a file's contents from `start` (at most a block), read synchronously: for the
- * many small files of a rootfs the promise and thread-pool round trips of fs/promises cost
- * more than the read.
+ * `size` bytes of a file's contents from `start` (at most a block), read synchronously: a read
+ * from the page cache costs less than a trip through libuv's thread pool and a promise, and
+ * this thread has nothing else to do meanwhile (blocks compress on other threads).
  */
 function readRange(src: ContentSource, start: number, size: number): Uint8Array {
   if (src.kind === 'bytes') return src.data.subarray(start, start + size);
-  const path = src.kind === 'host-file' ? src.path : src.narPath;
-  const base = (src.kind === 'host-file' ? 0 : src.offset) + start;
-  const buf = new Uint8Array(size);
-  const fd = openSync(path, 'r');
+  const fd = openSync(src.kind === 'host-file' ? src.path : src.narPath, 'r');
   try {
-    for (let got = 0; got < size; ) {
-      const n = readSync(fd, buf, got, size - got, base + got);
-      if (n === 0) throw new Error(`${path}: unexpected end of file at byte ${base + got}`);
-      got += n;
-    }
+    return readAt(src, fd, start, size);
   } finally {
     closeSync(fd);
+  }
+}
+
+function readAt(src: Exclude<ContentSource, { kind: 'bytes' }>, fd: number, start: number, size: number): Uint8Array {
+  const base = (src.kind === 'host-file' ? 0 : src.offset) + start;
+  const buf = new Uint8Array(size);
+  for (let got = 0; got < size; ) {
+    const n = readSync(fd, buf, got, size - got, base + got);
+    if (n === 0) throw new Error(`${src.kind === 'host-file' ? src.path : src.narPath}: unexpected end of file at byte ${base + got}`);
+    got += n;
   }
   return buf;
 }
 
-async function* chunksOf(src: ContentSource, size: number, blockSize: number): AsyncGenerator<Uint8Array> {
-  if (size <= blockSize) yield readRange(src, 0, size);
-  else yield* readContent(src, blockSize);
+/** A file's contents in chunks of `blockSize` (the last may be shorter), read synchronously. */
+function* chunksOf(src: ContentSource, size: number, blockSize: number): Generator<Uint8Array> {
+  if (src.kind === 'bytes') {
+    for (let i = 0; i < size; i += blockSize) yield src.data.subarray(i, i + blockSize);
+    return;
+  }
+  const fd = openSync(src.kind === 'host-file' ? src.path : src.narPath, 'r');
+  try {
+    for (let done = 0; done < size; done += blockSize) yield readAt(src, fd, done, Math.min(blockSize, size - done));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 type BlockOut = { sparse: true } | { sparse: false; data: Uint8Array; compressed: boolean };
@@ -108,8 +119,8 @@ interface Block {
 }
 
 /** Blocks read in order (no digests: no cache). */
-async function* readBlocks(src: ContentSource, size: number, blockSize: number): AsyncGenerator<Block> {
-  for await (const chunk of chunksOf(src, size, blockSize)) {
+function* readBlocks(src: ContentSource, size: number, blockSize: number): Generator<Block> {
+  for (const chunk of chunksOf(src, size, blockSize)) {
     yield { length: chunk.length, zero: isZero(chunk), bytes: () => chunk, own: src.kind !== 'bytes' };
   }
 }
@@ -257,7 +268,7 @@ export async function writeData(
     const blocks = d ? namedBlocks(src, size, blockSize, d) : readBlocks(src, size, blockSize);
     let i = 0;
     let first = true;
-    for await (const block of blocks) {
+    for (const block of blocks) {
       // An all-zero tail is a sparse block, not a fragment (as mksquashfs).
       if (i >= fullBlocks && !block.zero) {
         await addFragment(fd, block, size < blockSize ? 'small' : 'tail');

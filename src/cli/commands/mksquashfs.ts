@@ -1,6 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option, InvalidArgumentError } from 'commander';
-import { applyPseudo, clampTimes, treeFromHostDir, writeSquashfs, XZ_BCJ, type XzBcj } from '../../squashfs/index.js';
+// The writer's own modules, not the squashfs index: the reader and extractor are start-up time
+// this command never uses.
+import { clampTimes, treeFromHostDir } from '../../squashfs/host-tree.js';
+import { writeSquashfs } from '../../squashfs/writer.js';
+import { XZ_BCJ, type XzBcj } from '../../squashfs/compressor.js';
 import { createPool, defaultThreads } from '../../workers/pool.js';
 
 function int(v: string): number {
@@ -37,11 +41,14 @@ export function register(program: Command): void {
     .action(async (source: string, image: string, o: Record<string, unknown>) => {
       const epoch = process.env.SOURCE_DATE_EPOCH ? int(process.env.SOURCE_DATE_EPOCH) : undefined;
       const mkfsTime = (o.mkfsTime as number | undefined) ?? epoch ?? Math.floor(Date.now() / 1000);
-      // Start the workers first: their start-up overlaps the scan of the source.
+      // Its size bounds the blocks compressing at once; threads start only for the fallback codecs.
       const pool = createPool({ threads: (o.jobs as number | undefined) ?? defaultThreads() });
       try {
         const root = await treeFromHostDir(source);
-        if (o.pseudoFile) applyPseudo(root, await readFile(o.pseudoFile as string, 'utf8'), { mtime: mkfsTime, file: o.pseudoFile as string });
+        if (o.pseudoFile) {
+          const { applyPseudo } = await import('../../squashfs/pseudo.js');
+          applyPseudo(root, await readFile(o.pseudoFile as string, 'utf8'), { mtime: mkfsTime, file: o.pseudoFile as string });
+        }
         if (epoch !== undefined && o.allTime === undefined) clampTimes(root, epoch);
         const { size: bytes } = await writeSquashfs(root, image, {
           comp: o.comp as 'xz' | 'gzip' | 'zstd' | 'none',
