@@ -1,8 +1,10 @@
 /**
- * Progress bars on a terminal: one line per bar, redrawn in place at most every `intervalMs`
- * (ANSI: cursor to the start of the first bar line, clear each line). Nothing is made for a
- * stream that is not a TTY, or when output is machine-read (--json): see `progressFor`.
+ * Progress bars on a terminal, drawn by cli-progress (a MultiBar: one line per bar, redrawn
+ * in place at most every `intervalMs`). Nothing is made for a stream that is not a TTY, or
+ * when output is machine-read (--json): see `progressFor`. `finish()` must follow (its redraw
+ * timer keeps the process alive until then).
  */
+import cliProgress from 'cli-progress';
 import type { FetchProgress } from '../nix/closure.js';
 
 /** The part of a tty.WriteStream used here (tests pass a fake). */
@@ -12,68 +14,65 @@ export interface TtyLike {
   write(chunk: string): unknown;
 }
 
-interface Bar {
-  done: number;
-  total: number;
-  detail: string;
-}
-
 export class ProgressBars {
-  private readonly bars = new Map<string, Bar>();
-  private drawn = 0;
-  private last = Number.NEGATIVE_INFINITY;
-  private readonly intervalMs: number;
-  private readonly now: () => number;
+  private readonly multi: cliProgress.MultiBar;
+  private readonly bars = new Map<string, { bar: cliProgress.SingleBar; detail: string }>();
+  private finished = false;
 
   constructor(
     private readonly stream: TtyLike,
-    opts: { intervalMs?: number; now?: () => number } = {},
+    opts: { intervalMs?: number } = {},
   ) {
-    this.intervalMs = opts.intervalMs ?? 100;
-    this.now = opts.now ?? (() => performance.now());
+    this.multi = new cliProgress.MultiBar({
+      // cli-progress types ask for a whole stream; it only writes and reads isTTY/columns.
+      stream: stream as unknown as NodeJS.WritableStream,
+      format: '{label} [{bar}] {percentage}%{detail}',
+      barsize: 30,
+      barCompleteChar: '#',
+      barIncompleteChar: '-',
+      fps: 1000 / Math.max(1, opts.intervalMs ?? 100),
+      autopadding: true,
+      clearOnComplete: false,
+      hideCursor: false,
+      gracefulExit: false,
+    });
   }
 
-  /** Set a bar (added below the others the first time) and redraw if the interval has passed. */
+  /** Set a bar (added below the others the first time); drawn on the next redraw. */
   set(label: string, done: number, total: number, detail = ''): void {
-    this.bars.set(label, { done, total, detail });
-    this.draw(false);
+    if (this.finished) return;
+    let b = this.bars.get(label);
+    if (!b) {
+      b = { bar: this.multi.create(Math.max(total, 1), 0, { label, detail: '' }), detail };
+      this.bars.set(label, b);
+      this.alignLabels();
+    }
+    b.detail = detail ? `  ${detail}` : '';
+    // A total of 0 (nothing to do) shows as done.
+    b.bar.setTotal(Math.max(total, 1));
+    b.bar.update(total > 0 ? Math.min(done, total) : 1, { detail: b.detail });
   }
 
-  /** A line above the bars (a retry, a warning); the bars are drawn again below it. */
+  /** A line above the bars (a retry, a warning), printed with the next redraw. */
   note(text: string): void {
-    this.clear();
-    this.stream.write(`${text}\n`);
-    this.draw(true);
+    if (this.finished || this.bars.size === 0) this.stream.write(`${text}\n`);
+    else this.multi.log(`${text}\n`);
   }
 
-  /** Draw the final state; the bars stay on the screen. */
+  /** Draw the final state (and pending notes) and stop redrawing; the bars stay on the screen. */
   finish(): void {
-    if (this.bars.size > 0) this.draw(true);
+    if (this.finished) return;
+    this.finished = true;
+    if (this.bars.size === 0) return;
+    this.multi.update();
+    this.multi.stop();
   }
 
-  private clear(): void {
-    if (this.drawn > 0) this.stream.write(`\x1b[${this.drawn}F\x1b[J`);
-    this.drawn = 0;
+  /** Labels padded to the longest, so the bars line up. */
+  private alignLabels(): void {
+    const width = Math.max(...[...this.bars.keys()].map((l) => l.length));
+    for (const [label, b] of this.bars) b.bar.update({ label: label.padEnd(width) });
   }
-
-  private draw(force: boolean): void {
-    const t = this.now();
-    if (!force && t - this.last < this.intervalMs) return;
-    this.last = t;
-    const labelWidth = Math.max(...[...this.bars.keys()].map((l) => l.length));
-    const width = Math.max(10, Math.min(30, (this.stream.columns ?? 80) - labelWidth - 40));
-    let out = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
-    for (const [label, b] of this.bars) out += `\x1b[2K${formatBar(label.padEnd(labelWidth), b, width)}\n`;
-    this.stream.write(out);
-    this.drawn = this.bars.size;
-  }
-}
-
-function formatBar(label: string, b: Bar, width: number): string {
-  const frac = b.total > 0 ? Math.min(1, b.done / b.total) : 1;
-  const full = Math.round(frac * width);
-  const pct = `${Math.floor(frac * 100)}%`.padStart(4);
-  return `${label} [${'#'.repeat(full)}${'-'.repeat(width - full)}] ${pct}${b.detail ? `  ${b.detail}` : ''}`;
 }
 
 /** Bars on `stream` when it is a terminal and output is for a person; otherwise undefined. */

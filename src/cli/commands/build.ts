@@ -41,8 +41,12 @@ export function register(program: Command): void {
         cacheMaxSize: o.cacheMaxSize,
       };
       if (o.watch) return watch(opts, o);
-      const r = await build(opts);
-      bars?.finish();
+      let r;
+      try {
+        r = await build(opts);
+      } finally {
+        bars?.finish();
+      }
       report(r, o);
     });
 }
