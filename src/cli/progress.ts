@@ -4,8 +4,12 @@
  * when output is machine-read (--json): see `progressFor`. `finish()` must follow (its redraw
  * timer keeps the process alive until then).
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import type { FetchProgress } from '../nix/closure.js';
+
+// Loaded on a terminal only: it costs ~15 ms of start-up that a piped or --json run never uses.
+const load = () => createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
 
 /** The part of a tty.WriteStream used here (tests pass a fake). */
 export interface TtyLike {
@@ -23,7 +27,7 @@ export class ProgressBars {
     private readonly stream: TtyLike,
     opts: { intervalMs?: number } = {},
   ) {
-    this.multi = new cliProgress.MultiBar({
+    this.multi = new (load().MultiBar)({
       // cli-progress types ask for a whole stream; it only writes and reads isTTY/columns.
       stream: stream as unknown as NodeJS.WritableStream,
       format: '{label} [{bar}] {percentage}%{detail}',
