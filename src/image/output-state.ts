@@ -69,7 +69,9 @@ export class OutputState {
       if (now && same && sameStat(before, statKey(now))) return false;
     }
     const data = typeof bytes === 'function' ? await bytes() : bytes;
-    const wrote = await writeFileIfChanged(path, data, opts);
+    // Not fsynced, as mksquashfs, mkimage and dd leave theirs: temp + rename keeps a crashed
+    // build from leaving half a file, and the manifest has every output's SHA-256.
+    const wrote = await writeFileIfChanged(path, data, { ...opts, durable: false });
     const after = await stat(path);
     this.seen.set(rel, { sha256: info.sha256, ...statKey(after), checkedAt: Date.now() });
     this.dirty = true;

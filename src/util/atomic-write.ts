@@ -42,7 +42,7 @@ export async function writeFileAtomic(
  * writeFileAtomic, unless `path` already holds exactly `data`: an incremental build then leaves
  * unchanged outputs alone (no rewrite, no fsync; their mtime stays). Returns whether it wrote.
  */
-export async function writeFileIfChanged(path: string, data: Uint8Array, opts: { mode?: number } = {}): Promise<boolean> {
+export async function writeFileIfChanged(path: string, data: Uint8Array, opts: { mode?: number; durable?: boolean } = {}): Promise<boolean> {
   const old = await stat(path).catch(() => undefined);
   if (old?.isFile() && old.size === data.length && (opts.mode === undefined || (old.mode & 0o777) === opts.mode)) {
     const bytes = await readFile(path).catch(() => undefined);
