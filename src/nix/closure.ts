@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fetchVerifiedNar, prepareCacheDir } from './fetch.js';
-import { FetchThreads } from './fetch-threads.js';
+import type { FetchThreads } from './fetch-threads.js';
 import { exists, outPathFor } from './restore.js';
 import { createLimiter } from './limit.js';
 import { compressionOf, parseNarInfo, type NarInfo } from './narinfo.js';
@@ -128,7 +128,8 @@ export async function fetchClosure(roots: string[], opts: FetchOptions): Promise
   };
 
   try {
-    if (nThreads > 0) pool.threads = new FetchThreads(nThreads);
+    // Loaded only when used: node:worker_threads costs start-up time.
+    if (nThreads > 0) pool.threads = new (await import('./fetch-threads.js')).FetchThreads(nThreads);
     await prepareCacheDir(opts.cacheDir);
     if (opts.outDir) await mkdir(join(opts.outDir, 'nix', 'store'), { recursive: true });
     for (const r of roots) {

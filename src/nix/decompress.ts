@@ -1,12 +1,13 @@
 import { createRequire } from 'node:module';
 import { Duplex, PassThrough, Readable } from 'node:stream';
-import { createBrotliDecompress, createGunzip } from 'node:zlib';
 import { FetchError } from './errors.js';
 import { haveNativeDecoder, nativeDecode } from './native-decode.js';
 
 // Untyped CommonJS packages, loaded on first use (start-up stays light), each with the one
 // call that is used.
 const require = createRequire(import.meta.url);
+// node:zlib too (gzip and br NARs are rare; the module costs start-up time).
+const zlib = (): typeof import('node:zlib') => require('node:zlib') as typeof import('node:zlib');
 type Lzma = { createDecompressor(opts: { bufsize: number }): Duplex };
 const lzma = (): Lzma => require('lzma-native') as Lzma;
 const unbzip2 = (): Duplex => (require('unbzip2-stream') as () => Duplex)();
@@ -30,9 +31,9 @@ function decoder(method: Exclude<Compression, 'zstd' | 'none'>): Duplex {
     case 'bzip2':
       return adaptClassic(unbzip2());
     case 'gzip':
-      return createGunzip();
+      return zlib().createGunzip();
     case 'br':
-      return createBrotliDecompress();
+      return zlib().createBrotliDecompress();
   }
 }
 

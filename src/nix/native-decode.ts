@@ -73,8 +73,33 @@ interface Slot {
 
 const codecs = new Map<NativeMethod, { codec: Codec; koffi: Koffi; free: Slot[] } | null>();
 
+let koffiModule: Koffi | undefined;
+
+/**
+ * koffi's native module. Its index.js also bundles koffi's build tool, whose top-level
+ * require()s of https, zlib and crypto cost a short fetch ~40 ms of CPU (bench/RESULTS.md,
+ * "nix fetch"); on glibc Linux the prebuilt binary it would pick is loaded directly (the calls
+ * used here are the binary's own: index.js only adds deprecated aliases), checked against the
+ * package's version. Anything unexpected falls back to require('koffi').
+ */
+function loadKoffi(): Koffi {
+  if (koffiModule) return koffiModule;
+  const req = createRequire(import.meta.url);
+  if (process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64')) {
+    try {
+      const pkgFile = req.resolve('koffi/package.json');
+      const { version } = req(pkgFile) as { version: string };
+      const native = req(pkgFile.replace(/package\.json$/, `build/koffi/linux_${process.arch}/koffi.node`)) as Koffi & { version?: string };
+      if (native.version === version && typeof native.load === 'function') return (koffiModule = native);
+    } catch {
+      // musl, another layout, a failed dlopen: the package's own loader decides.
+    }
+  }
+  return (koffiModule = req('koffi') as Koffi);
+}
+
 function loadCodec(method: NativeMethod): Codec {
-  const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  const koffi = loadKoffi();
   if (method === 'xz') {
     const lz = koffi.load('liblzma.so.5');
     const init = lz.func('int lzma_stream_decoder(void *strm, uint64_t memlimit, uint32_t flags)');
@@ -111,7 +136,7 @@ function entry(method: NativeMethod): { codec: Codec; koffi: Koffi; free: Slot[]
     let e = null;
     if (process.env.NIXWRT_NO_SYSLIB !== '1' && (process.arch === 'x64' || process.arch === 'arm64')) {
       try {
-        e = { codec: loadCodec(method), koffi: createRequire(import.meta.url)('koffi') as Koffi, free: [] };
+        e = { codec: loadCodec(method), koffi: loadKoffi(), free: [] };
       } catch {
         e = null;
       }

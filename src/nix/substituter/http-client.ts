@@ -11,9 +11,14 @@
  * A request on a reused keep-alive connection that the server closed before answering is
  * sent once more on a new connection.
  */
+import { createRequire } from 'node:module';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tlsModule from 'node:tls';
 import { FetchError } from '../errors.js';
+
+// node:tls only for https (loading it costs a plain-http fetch start-up time).
+let tlsLoaded: typeof tlsModule | undefined;
+const tls = (): typeof tlsModule => (tlsLoaded ??= createRequire(import.meta.url)('node:tls') as typeof tlsModule);
 
 const MAX_HEAD = 64 << 10;
 const HIGH_WATER = 1 << 20;
@@ -459,7 +464,7 @@ export class HttpClient {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const socket =
       url.protocol === 'https:'
-        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] })
+        ? tls().connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] })
         : net.connect({ host, port });
     const c = new Conn(socket, this.opts.idleTimeoutMs);
     this.all.add(c);
