@@ -97,20 +97,27 @@ export async function* decompress(
 /** Network reads arrive in 16-64 KiB pieces: decoders and the stages after them work per ~512 KiB. */
 const BATCH = 512 << 10;
 
-/** Input regrouped into chunks of at least BATCH bytes (the last may be shorter); copies only to join. */
+/**
+ * Input regrouped into fresh chunks of BATCH bytes (the last may be shorter). Input chunks may
+ * be views of reused buffers (HTTP bodies are), so each byte is copied once, when it arrives.
+ */
 async function* batched(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  let parts: Uint8Array[] = [];
-  let size = 0;
+  let acc = Buffer.allocUnsafe(BATCH);
+  let fill = 0;
   for await (const chunk of input) {
-    parts.push(chunk);
-    size += chunk.length;
-    if (size >= BATCH) {
-      yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
+    for (let pos = 0; pos < chunk.length; ) {
+      const n = Math.min(BATCH - fill, chunk.length - pos);
+      acc.set(chunk.subarray(pos, pos + n), fill);
+      fill += n;
+      pos += n;
+      if (fill === BATCH) {
+        yield acc;
+        acc = Buffer.allocUnsafe(BATCH);
+        fill = 0;
+      }
     }
   }
-  if (size > 0) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+  if (fill > 0) yield acc.subarray(0, fill);
 }
 
 const ZSTD_OUT = 1 << 20;

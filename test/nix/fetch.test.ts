@@ -190,6 +190,18 @@ describe.skipIf(!havePeers('nix', 'nix-build', 'nix-store', 'xz'))('fetching fro
       });
     }
 
+    for (const comp of ['none', 'zstd', 'bzip2']) {
+      it(`${comp} over HTTP: every NAR verifies (body chunks are views of a reused read buffer)`, async () => {
+        const s = await startFaultServer(caches[comp]!.dir);
+        try {
+          const got = await fetchClosure([root], opts(s.url, caches[comp]!));
+          expect([...got.keys()]).toEqual(closure);
+        } finally {
+          await s.close();
+        }
+      });
+    }
+
     it('worker threads give the same cache entries, NAR bytes and --out tree as the main thread', async () => {
       srv.faults.clear();
       const runWith = async (threads: number) => {

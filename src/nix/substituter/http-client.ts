@@ -5,8 +5,11 @@
  * same requests (ClientRequest/IncomingMessage streams, agent bookkeeping, per-chunk events;
  * bench/RESULTS.md, "nix fetch"), and a fetch is mostly moving bodies.
  *
- * A body is read with backpressure (the socket pauses while more than HIGH_WATER bytes wait
- * for the consumer). A body that ends early (reset, close before Content-Length or the last
+ * Plain-TCP connections read into one reused buffer per connection (net's `onread`: no
+ * allocation, no stream events per read) and pause after each read that carried body bytes
+ * until the consumer asks for more, so a body chunk is a view that stays valid only until the
+ * next one is requested. TLS connections use data events, with the socket paused while more
+ * than HIGH_WATER bytes wait for the consumer. A body that ends early (reset, close before Content-Length or the last
  * chunk) throws a transient FetchError; so does a connection with no data for `idleTimeoutMs`.
  * A request on a reused keep-alive connection that the server closed before answering is
  * sent once more on a new connection.
@@ -22,6 +25,8 @@ const tls = (): typeof tlsModule => (tlsLoaded ??= createRequire(import.meta.url
 
 const MAX_HEAD = 64 << 10;
 const HIGH_WATER = 1 << 20;
+/** Per-connection read buffer of plain-TCP connections. */
+const READ_BUF = 256 << 10;
 const EMPTY = Buffer.alloc(0);
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -30,7 +35,10 @@ export interface HttpResponse {
   statusMessage: string;
   /** Lower-case names; repeated headers joined with ", ". */
   headers: Map<string, string>;
-  /** The body's chunks (call once). Ends normally only when the whole body arrived. */
+  /**
+   * The body's chunks (call once). Ends normally only when the whole body arrived. A chunk
+   * may be a view of a reused buffer: use (or copy) it before asking for the next one.
+   */
   body(): AsyncGenerator<Buffer>;
   /** Not reading the body: the connection is closed (or reused if the body is complete). */
   discard(): void;
@@ -88,10 +96,21 @@ class Conn {
   private expected = -1;
   onRelease: ((c: Conn, reusable: boolean) => void) | null = null;
 
-  constructor(socket: net.Socket, private readonly idleTimeoutMs: number) {
+  /** Body bytes of the last read sit in `queue` as views of the reused read buffer. */
+  private heldView = false;
+
+  /**
+   * `reusedReads`: the socket was made with an `onread` that calls onRead() with views of one
+   * reused buffer; otherwise its data events are used.
+   */
+  constructor(
+    socket: net.Socket,
+    private readonly idleTimeoutMs: number,
+    private readonly reusedReads: boolean,
+  ) {
     this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('data', (b: Buffer) => this.onData(b));
+    if (!reusedReads) socket.on('data', (b: Buffer) => this.onData(b));
     socket.on('end', () => this.onClose(null));
     socket.on('close', () => this.onClose(null));
     socket.on('error', (e) => this.onClose(e));
@@ -134,6 +153,15 @@ class Conn {
   /** The request failed before its response head: worth one more try on a new connection? */
   staleBeforeAnswer(): boolean {
     return this.used && !this.gotBytes;
+  }
+
+  /** net's onread callback: false pauses the socket until the consumer has used the views. */
+  onRead(view: Buffer): boolean {
+    this.onData(view);
+    if (!this.heldView) return true;
+    this.heldView = false;
+    this.paused = true;
+    return false;
   }
 
   private onData(b: Buffer): void {
@@ -287,7 +315,8 @@ class Conn {
     this.bodyGot += chunk.length;
     this.queue.push(chunk);
     this.queued += chunk.length;
-    if (this.queued > HIGH_WATER && !this.paused) {
+    if (this.reusedReads) this.heldView = true;
+    else if (this.queued > HIGH_WATER && !this.paused) {
       this.paused = true;
       this.socket.pause();
     }
@@ -314,15 +343,16 @@ class Conn {
         if (this.queue.length > 0) {
           const c = this.queue.shift()!;
           this.queued -= c.length;
-          if (this.paused && this.queued <= HIGH_WATER / 2) {
-            this.paused = false;
-            this.socket.resume();
-          }
           yield c;
           continue;
         }
         if (this.error) throw this.error;
         if (this.ended) break;
+        // Everything read so far has been used: read on.
+        if (this.paused) {
+          this.paused = false;
+          this.socket.resume();
+        }
         await new Promise<void>((r) => (this.wake = r));
       }
     } finally {
@@ -462,11 +492,15 @@ export class HttpClient {
   private connect(url: URL): Conn {
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const socket =
-      url.protocol === 'https:'
-        ? tls().connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] })
-        : net.connect({ host, port });
-    const c = new Conn(socket, this.opts.idleTimeoutMs);
+    let c: Conn;
+    if (url.protocol === 'https:') {
+      const socket = tls().connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] });
+      c = new Conn(socket, this.opts.idleTimeoutMs, false);
+    } else {
+      const buffer = Buffer.allocUnsafe(READ_BUF);
+      const socket = net.connect({ host, port, onread: { buffer, callback: (n: number) => c.onRead(buffer.subarray(0, n)) } });
+      c = new Conn(socket, this.opts.idleTimeoutMs, true);
+    }
     this.all.add(c);
     return c;
   }

@@ -55,7 +55,7 @@ export class HttpSubstituter implements Substituter {
       size += chunk.length;
       // Leaving the loop closes the connection (the body is not complete).
       if (size > MAX_TEXT) throw new FetchError('http', `${url}: response larger than ${MAX_TEXT} bytes`);
-      parts.push(chunk);
+      parts.push(Buffer.from(chunk)); // the chunk is a view of a reused buffer
     }
     return Buffer.concat(parts).toString('utf8');
   }
