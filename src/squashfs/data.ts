@@ -187,8 +187,7 @@ export async function writeData(
     if (native) {
       // The library reads `data` in place: nothing is copied or moved to compress it.
       const c = await native(() => compressBlockNative(opts.comp, data, blockSize)!);
-      // Exact-size copy: the output buffer has room for a whole block.
-      r = c ? { data: c.slice(), compressed: true } : { data, compressed: false };
+      r = c ? { data: c, compressed: true } : { data, compressed: false };
     } else {
       const own = mayTransfer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
       r = await pool.run('squashfs.compress', { settings: opts.comp, data: own, blockSize }, [own.buffer as ArrayBuffer]);

@@ -1,7 +1,7 @@
 /**
  * The system's liblzma, zlib and libzstd through koffi (FFI), when they can be loaded: the very
  * libraries mksquashfs links, called the way it calls them (lzma_stream_buffer_encode,
- * compress2, ZSTD_compress). That gives mksquashfs's bytes and speed; Node's bundled zlib is a different
+ * deflate, ZSTD_compress). That gives mksquashfs's bytes and speed; Node's bundled zlib is a different
  * deflate (Chromium's) and lzma-native bundles an older, slower liblzma. When loading fails
  * (no koffi build, no liblzma.so.5), the compressors fall back to those.
  */
@@ -12,7 +12,7 @@ export interface SysLibs {
   xz(data: Uint8Array, dictSize: number, bcjFilterId: number | undefined, limit: number): Uint8Array | null;
   /** ZSTD_compress at `level`, or null if it does not fit in `limit`. */
   zstd(data: Uint8Array, level: number, limit: number): Uint8Array | null;
-  /** zlib compress2 at `level`, or null if it does not fit in `limit`. */
+  /** zlib deflate at `level` (compress2's settings), or null if it does not fit in `limit`. */
   zlib(data: Uint8Array, level: number, limit: number): Uint8Array | null;
   /**
    * The same three calls on a thread of libuv's pool (koffi's async call): the JS thread keeps
@@ -32,6 +32,8 @@ interface Koffi {
   load(name: string, opts?: { deep?: boolean }): { func(sig: string): KoffiFn };
   alloc(type: string, n: number): unknown;
   encode(ref: unknown, offset: number, type: string, value: unknown): void;
+  view(ptr: unknown, len: number): ArrayBuffer;
+  address(ptr: unknown): bigint;
 }
 
 const LZMA_OK = 0;
@@ -39,6 +41,12 @@ const LZMA_CHECK_CRC32 = 1;
 const LZMA_FILTER_LZMA2 = 0x21n;
 const LZMA_VLI_UNKNOWN = 0xffffffffffffffffn;
 const Z_OK = 0;
+const Z_STREAM_END = 1;
+const Z_FINISH = 4;
+const Z_DEFLATED = 8;
+/** sizeof(z_stream) and its field offsets on LP64 (x86_64, aarch64). */
+const Z_STREAM_SIZE = 112;
+const ZS = { nextIn: 0, availIn: 8, nextOut: 24, availOut: 32, totalOut: 40 } as const;
 
 let cached: SysLibs | null | undefined;
 
@@ -86,7 +94,10 @@ function load(): SysLibs {
   const encode = lz.func(
     'int lzma_stream_buffer_encode(void *filters, int check, void *allocator, const uint8_t *in, size_t in_size, _Out_ uint8_t *out, _Inout_ size_t *out_pos, size_t out_size)',
   );
-  const compress2 = zl.func('int compress2(_Out_ uint8_t *dest, _Inout_ unsigned long *destLen, const uint8_t *source, unsigned long sourceLen, int level)');
+  const zlibVersion = zl.func('const char *zlibVersion()') as unknown as () => string;
+  const deflateInit2 = zl.func('int deflateInit2_(void *strm, int level, int method, int windowBits, int memLevel, int strategy, const char *version, int stream_size)');
+  const deflateReset = zl.func('int deflateReset(void *strm)');
+  const deflate = zl.func('int deflate(void *strm, int flush)');
 
   // One options block and filter chain per (dictionary, BCJ) pair; only offset 0
   // (dict_size) of lzma_options_lzma is written here, preset() fills the rest.
@@ -112,23 +123,72 @@ function load(): SysLibs {
   };
 
   // Each codec is (arguments, how to read the result); run synchronously or on the pool.
+  // Results are exact-size copies: the output buffers have room for a whole block.
   const xzCall = (data: Uint8Array, dictSize: number, bcj: number | undefined, limit: number) => {
     const out = new Uint8Array(limit);
     const pos = [0];
     const args = [chain(dictSize, bcj), LZMA_CHECK_CRC32, null, data, data.length, out, pos, limit];
     // LZMA_BUF_ERROR: does not fit
-    return { args, result: (r: number) => (r === LZMA_OK ? out.subarray(0, pos[0]!) : null) };
+    return { args, result: (r: number) => (r === LZMA_OK ? out.slice(0, pos[0]!) : null) };
   };
   const zstdCall = (data: Uint8Array, level: number, limit: number) => {
     const out = new Uint8Array(limit);
     // dstSize_tooSmall: does not fit
-    return { args: [out, limit, data, data.length, level], result: (n: number) => (zstdIsError(n) ? null : out.subarray(0, n)) };
+    return { args: [out, limit, data, data.length, level], result: (n: number) => (zstdIsError(n) ? null : out.slice(0, n)) };
+  };
+  // zlib as mksquashfs drives it: one z_stream per level and per block in flight, set up once and
+  // reused with deflateReset (compress2 would allocate and clear a new one for every block), with
+  // input and output in native buffers. The stream's fields are written through a view of it.
+  interface Lane {
+    strm: unknown;
+    fields: DataView;
+    in: Uint8Array;
+    inAddr: bigint;
+    out: Uint8Array;
+    outAddr: bigint;
+  }
+  const lanes = new Map<number, Lane[]>();
+  const version = zlibVersion();
+  const newLane = (level: number, size: number): Lane => {
+    const strm = koffi.alloc('uint8_t', Z_STREAM_SIZE);
+    const fields = new DataView(koffi.view(strm, Z_STREAM_SIZE));
+    for (let i = 0; i < Z_STREAM_SIZE; i++) fields.setUint8(i, 0); // zalloc, zfree, opaque: Z_NULL
+    // compress2's settings: method deflate, 15-bit window, memLevel 8, default strategy.
+    if (deflateInit2(strm, level, Z_DEFLATED, 15, 8, 0, version, Z_STREAM_SIZE) !== Z_OK) throw new Error('deflateInit2 failed');
+    const inPtr = koffi.alloc('uint8_t', size);
+    const outPtr = koffi.alloc('uint8_t', size);
+    return {
+      strm,
+      fields,
+      in: new Uint8Array(koffi.view(inPtr, size)),
+      inAddr: koffi.address(inPtr),
+      out: new Uint8Array(koffi.view(outPtr, size)),
+      outAddr: koffi.address(outPtr),
+    };
   };
   const zlibCall = (data: Uint8Array, level: number, limit: number) => {
-    const out = new Uint8Array(limit);
-    const len = [limit];
-    // Z_BUF_ERROR: does not fit
-    return { args: [out, len, data, data.length, level], result: (r: number) => (r === Z_OK ? out.subarray(0, len[0]!) : null) };
+    const free = lanes.get(level) ?? [];
+    lanes.set(level, free);
+    // Buffers of at least 1 MiB (the largest block); a bigger call gets a lane of its own size.
+    let lane = free.pop();
+    if (lane && (lane.in.length < data.length || lane.out.length < limit)) lane = undefined;
+    lane ??= newLane(level, Math.max(1 << 20, data.length, limit));
+    const l = lane;
+    l.in.set(data);
+    if (deflateReset(l.strm) !== Z_OK) throw new Error('deflateReset failed');
+    l.fields.setBigUint64(ZS.nextIn, l.inAddr, true);
+    l.fields.setUint32(ZS.availIn, data.length, true);
+    l.fields.setBigUint64(ZS.nextOut, l.outAddr, true);
+    l.fields.setUint32(ZS.availOut, limit, true);
+    return {
+      args: [l.strm, Z_FINISH],
+      // Z_OK or Z_BUF_ERROR instead of Z_STREAM_END: the output did not fit in `limit`.
+      result: (r: number) => {
+        const out = r === Z_STREAM_END ? l.out.slice(0, Number(l.fields.getBigUint64(ZS.totalOut, true))) : null;
+        free.push(l);
+        return out;
+      },
+    };
   };
   const sync = (fn: KoffiFn, c: { args: unknown[]; result: (r: number) => Uint8Array | null }) => c.result(fn(...c.args));
   const pooled = async (fn: KoffiFn, c: { args: unknown[]; result: (r: number) => Uint8Array | null }) => c.result(await onPool(fn, c.args));
@@ -137,11 +197,11 @@ function load(): SysLibs {
   const lib: SysLibs = {
     xz: (data, dictSize, bcj, limit) => sync(encode, xzCall(data, dictSize, bcj, limit)),
     zstd: (data, level, limit) => sync(zstdCompress, zstdCall(data, level, limit)),
-    zlib: (data, level, limit) => sync(compress2, zlibCall(data, level, limit)),
+    zlib: (data, level, limit) => sync(deflate, zlibCall(data, level, limit)),
     async: {
       xz: (data, dictSize, bcj, limit) => pooled(encode, xzCall(data, dictSize, bcj, limit)),
       zstd: (data, level, limit) => pooled(zstdCompress, zstdCall(data, level, limit)),
-      zlib: (data, level, limit) => pooled(compress2, zlibCall(data, level, limit)),
+      zlib: (data, level, limit) => pooled(deflate, zlibCall(data, level, limit)),
     },
   };
   // Fail now, not in the middle of an image, if the calls do not work.
