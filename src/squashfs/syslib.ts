@@ -5,7 +5,7 @@
  * deflate (Chromium's) and lzma-native bundles an older, slower liblzma. When loading fails
  * (no koffi build, no liblzma.so.5), the compressors fall back to those.
  */
-import { createRequire } from 'node:module';
+import { loadKoffi } from '../util/koffi.js';
 
 export interface SysLibs {
   /** A complete .xz stream (CRC32 check) of `data`, or null if it does not fit in `limit`. */
@@ -81,8 +81,7 @@ function onPool(fn: KoffiFn, args: unknown[]): Promise<number> {
 }
 
 function load(): SysLibs {
-  const require = createRequire(import.meta.url);
-  const koffi = require('koffi') as Koffi;
+  const koffi = loadKoffi<Koffi>();
   // RTLD_DEEPBIND: node exports its own (Chromium) zlib symbols, which would otherwise
   // satisfy libz's internal calls.
   const lz = koffi.load('liblzma.so.5', { deep: true });

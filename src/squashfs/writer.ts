@@ -233,7 +233,10 @@ export async function writeSquashfsToBuffer(root: DirNode, opts: SquashfsOptions
   return out;
 }
 
-/** Write the image to `outPath` atomically (temp file, fsync, rename); file data is streamed. */
+/**
+ * Write the image to `outPath` atomically (temp file, rename); file data is streamed. No fsync,
+ * as mksquashfs writes its image (and as build outputs are written: src/util/atomic-write.ts).
+ */
 export async function writeSquashfs(root: DirNode, outPath: string, opts: SquashfsOptions): Promise<{ size: number }> {
   await mkdir(dirname(outPath), { recursive: true });
   const tmp = tempPathFor(outPath);
@@ -243,7 +246,6 @@ export async function writeSquashfs(root: DirNode, outPath: string, opts: Squash
     const sb = await writeImage(root, opts, sink);
     await sink.flush();
     await fh.write(sb, 0, sb.length, 0);
-    await fh.sync();
     await fh.close();
     await rename(tmp, outPath);
     return { size: sink.pos };
