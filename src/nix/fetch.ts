@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decompress } from './decompress.js';
 import { FetchError, NarError } from './errors.js';
+import { closeFd, fsyncFd, openFd, renamePath, writeAll } from './fd.js';
 import { formatHashNix32, hashEquals } from './hash.js';
 import { ListingBuilder } from './nar/listing.js';
 import { NarParser } from './nar/reader.js';
@@ -56,8 +57,11 @@ export async function fetchVerifiedNar(
 async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText: string, ctx: DownloadContext): Promise<CachedPath> {
   const tmpDir = join(ctx.cacheDir, 'tmp');
   const tmp = join(tmpDir, `${storePathHashPart(info.storePath)}.${process.pid}.${randomBytes(6).toString('hex')}.nar`);
-  const fh = await open(tmp, 'wx', 0o644);
+  const fd = await openFd(tmp, 'wx', 0o644);
   let closed = false;
+  // A write still in flight when something else failed: awaited before the descriptor is
+  // closed (its number could otherwise be reused by another open while the write is queued).
+  const inflight: { write?: Promise<void> } = {};
   const restorer = ctx.outDest ? new NarRestorer(ctx.outDest) : null;
   try {
     const fileHasher = createHash(info.fileHash?.algo ?? 'sha256');
@@ -88,9 +92,10 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
         for (const ev of events) listing.add(ev);
         // The chunk may be a view of the decoder's reused buffer: finish with it (cache file
         // and --out tree, written side by side) before asking for the next one.
-        const written = fh.write(chunk);
+        const written = (inflight.write = writeAll(fd, chunk));
         if (restorer) for (const ev of events) await restorer.apply(ev);
         await written;
+        inflight.write = undefined;
         ctx.onBytes?.(fileBytes, narBytes);
       }
       for (const ev of parser.end()) {
@@ -125,10 +130,10 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
     }
     // Without a boot id to detect a system crash by, the NAR is made durable before its rename.
     const bootId = currentBootId() ?? undefined;
-    if (bootId === undefined) await fh.sync();
-    await fh.close();
+    if (bootId === undefined) await fsyncFd(fd);
     closed = true;
-    await rename(tmp, cachedNarPath(ctx.cacheDir, info.storePath));
+    await closeFd(fd);
+    await renamePath(tmp, cachedNarPath(ctx.cacheDir, info.storePath));
     const cached = await writeCacheIndex(ctx.cacheDir, {
       storePath: info.storePath,
       narHash: formatHashNix32(narHash),
@@ -141,7 +146,8 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
     await restorer?.commit();
     return cached;
   } catch (err) {
-    if (!closed) await fh.close().catch(() => undefined);
+    await inflight.write?.catch(() => undefined);
+    if (!closed) await closeFd(fd).catch(() => undefined);
     await rm(tmp, { force: true });
     await restorer?.abort();
     throw err;

@@ -1,8 +1,9 @@
 import { constants, createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, symlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FetchError } from './errors.js';
+import { closeFd, fchmodFd, makeSymlink, mkdirOne, openFd, renamePath, writeAll } from './fd.js';
 import { NarParser, type NarEvent } from './nar/reader.js';
 import type { CachedPath } from './store-cache.js';
 import { storePathBaseName } from './store-path.js';
@@ -32,47 +33,49 @@ const CREATE = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | const
  */
 export class NarRestorer {
   private readonly tmp: string;
-  private fh: FileHandle | null = null;
+  private fd: number | null = null;
 
   constructor(private readonly dest: string) {
     this.tmp = `${dirname(dest)}/.${basename(dest)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   }
 
   private at(p: string): string {
-    return p === '' ? this.tmp : join(this.tmp, p);
+    return p === '' ? this.tmp : `${this.tmp}/${p}`;
   }
 
   async apply(ev: NarEvent): Promise<void> {
     if (ev.type === 'contents') {
-      await this.fh!.write(ev.data);
+      await writeAll(this.fd!, ev.data);
       return;
     }
     await this.closeFile();
     if (ev.type === 'directory') {
-      await mkdir(this.at(ev.path), 0o777);
+      await mkdirOne(this.at(ev.path), 0o777);
     } else if (ev.type === 'regular') {
-      this.fh = await open(this.at(ev.path), CREATE, 0o666);
-      // The mode open() gave (0666 less the umask) plus +x for all, as nix-store --restore;
-      // computed from the umask rather than with an fstat per file.
-      if (ev.executable) {
-        const umask = processUmask();
-        const mode = umask === null ? (await this.fh.stat()).mode & 0o7777 : 0o666 & ~umask;
-        await this.fh.chmod(mode | 0o111);
+      // Executables: the mode open() gives (0666 less the umask) plus +x for all, as
+      // nix-store --restore. When the umask takes no x bit away, opening with 0777 gives
+      // exactly that; otherwise (or with the umask unknown) it is set afterwards.
+      const umask = processUmask();
+      const direct = ev.executable && umask !== null && (umask & 0o111) === 0;
+      this.fd = await openFd(this.at(ev.path), CREATE, direct ? 0o777 : 0o666);
+      if (ev.executable && !direct) {
+        const mode = umask === null ? (await stat(this.at(ev.path))).mode & 0o7777 : 0o666 & ~umask;
+        await fchmodFd(this.fd, mode | 0o111);
       }
     } else {
-      await symlink(ev.target, this.at(ev.path));
+      await makeSymlink(ev.target, this.at(ev.path));
     }
   }
 
   private async closeFile(): Promise<void> {
-    const fh = this.fh;
-    this.fh = null;
-    await fh?.close();
+    const fd = this.fd;
+    this.fd = null;
+    if (fd !== null) await closeFd(fd);
   }
 
   async commit(): Promise<void> {
     await this.closeFile();
-    await rename(this.tmp, this.dest);
+    await renamePath(this.tmp, this.dest);
   }
 
   async abort(): Promise<void> {
