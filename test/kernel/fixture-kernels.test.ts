@@ -3,15 +3,20 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildKernelImage, elfToRaw, readElf, readUImage } from '../../src/kernel/index.js';
 import { nativeElfToRaw, OBJCOPY } from '../../native/objcopy.js';
 import { nativeList } from '../../native/mkimage.js';
 import { havePeers } from '../helpers/peer.js';
+import { createPool } from '../../src/workers/pool.js';
 import { fixtureFile, fixtureKernelPath } from './fixture-kernel.js';
 
 const run = promisify(execFile);
 const peers = havePeers(OBJCOPY, 'lzma_alone', 'mkimage', 'nix-store', 'xz');
+// The encoder runs in a worker thread, as in a build: inline, a minute of synchronous LZMA on a
+// loaded machine starves vitest's RPC with this test file's process ("Timeout calling onTaskUpdate").
+const pool = createPool({ threads: 1 });
+afterAll(() => pool.close());
 
 for (const name of ['kernel-malta', 'kernel-mt7628'] as const) {
   const path = peers ? fixtureKernelPath(name) : undefined;
@@ -28,7 +33,7 @@ for (const name of ['kernel-malta', 'kernel-mt7628'] as const) {
     });
 
     it('uImage: LZMA lc1 lp2 pb2 with the real size, decoded by lzma_alone to the raw kernel', async () => {
-      const r = await buildKernelImage({ vmlinux, name: name, time: 1700000000 });
+      const r = await buildKernelImage({ vmlinux, name: name, time: 1700000000, pool });
       const img = readUImage(r.image);
       const raw = elfToRaw(vmlinux);
       expect(img.header.load).toBe(Number(BigInt.asUintN(32, raw.start)));
