@@ -8,7 +8,7 @@ import { exists, outPathFor } from './restore.js';
 import { createLimiter } from './limit.js';
 import { compressionOf, parseNarInfo, type NarInfo } from './narinfo.js';
 import { isCompression } from './decompress.js';
-import { parsePublicKey, verifyNarInfo, type PublicKey } from './signature.js';
+import { parsePublicKey, verifyNarInfoAsync, type PublicKey } from './signature.js';
 import { openCachedPath, referencePaths, type CachedPath } from './store-cache.js';
 import { STORE_DIR, storePathHashPart } from './store-path.js';
 import { openSubstituter } from './substituter/index.js';
@@ -225,7 +225,7 @@ class SubstituterSet {
       if (info.storePath !== storePath) {
         throw new FetchError('http', `looking up ${storePath}: ${url} describes ${info.storePath} instead`);
       }
-      if (verifyNarInfo(info, keys).length === 0) {
+      if ((await verifyNarInfoAsync(info, keys)).length === 0) {
         untrusted = true;
         const names = info.sigs.map((s) => s.slice(0, s.indexOf(':'))).join(', ') || 'none';
         notes.push(`${url}: no valid signature by a trusted key (signed by: ${names})`);

@@ -178,9 +178,17 @@ export async function* nativeDecode(method: NativeMethod, input: AsyncIterable<U
   const c = e.codec;
   const s = e.free.pop() ?? slot(e.koffi, c.size);
   const { strm, strmPtr } = s;
-  const getAvail = (off: number): number => (c.wide ? Number(strm.readBigUInt64LE(off)) : strm.readUInt32LE(off));
+  // avail_* never exceed OUT_SIZE and addresses fit in 2^53: 32-bit halves, no BigInt per step.
+  const getAvail = (off: number): number => strm.readUInt32LE(off);
+  const setPtr = (off: number, addr: number): void => {
+    strm.writeUInt32LE(addr % 0x100000000, off);
+    strm.writeUInt32LE(Math.floor(addr / 0x100000000), off + 4);
+  };
+  const getPtr = (off: number): number => strm.readUInt32LE(off) + strm.readUInt32LE(off + 4) * 0x100000000;
+  const inAddr = Number(s.inAddr);
+  const outAddr = Number(s.outAddr);
   const setAvail = (off: number, n: number): void => {
-    if (c.wide) strm.writeBigUInt64LE(BigInt(n), off);
+    if (c.wide) setPtr(off, n);
     else strm.writeUInt32LE(n, off);
   };
   const fail = (r: number): never => {
@@ -198,7 +206,7 @@ export async function* nativeDecode(method: NativeMethod, input: AsyncIterable<U
   // each output.
   const run = async function* (n: number | null): AsyncGenerator<Uint8Array> {
     if (n !== null) {
-      strm.writeBigUInt64LE(s.inAddr, c.nextIn);
+      setPtr(c.nextIn, inAddr);
       setAvail(c.availIn, n);
     }
     for (;;) {
@@ -208,14 +216,14 @@ export async function* nativeDecode(method: NativeMethod, input: AsyncIterable<U
         // More input after the end of a stream: the next stream of a concatenated file.
         c.end(strmPtr);
         live = false;
-        const [addr, avail] = [strm.readBigUInt64LE(c.nextIn), getAvail(c.availIn)];
+        const [addr, avail] = [getPtr(c.nextIn), getAvail(c.availIn)];
         strm.fill(0);
         start();
-        strm.writeBigUInt64LE(addr, c.nextIn);
+        setPtr(c.nextIn, addr);
         setAvail(c.availIn, avail);
         ended = false;
       }
-      strm.writeBigUInt64LE(s.outAddr, c.nextOut);
+      setPtr(c.nextOut, outAddr);
       setAvail(c.availOut, OUT_SIZE);
       busy = true;
       const r = await c.step(strmPtr, n === null);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { nix32Decode, nix32Encode } from '../../src/nix/nixbase32.js';
 import { formatHashNix32, formatHashSRI, parseHash } from '../../src/nix/hash.js';
 import { fingerprint, parseNarInfo, serializeNarInfo, compressionOf } from '../../src/nix/narinfo.js';
-import { parsePublicKey, verifyNarInfo } from '../../src/nix/signature.js';
+import { parsePublicKey, verifyNarInfo, verifyNarInfoAsync } from '../../src/nix/signature.js';
 import { storePathHashPart } from '../../src/nix/store-path.js';
 import { havePeers } from '../helpers/peer.js';
 import { nixEnv, pseudoRandom } from './nix-peer.js';
@@ -150,6 +150,26 @@ describe('signatures (real cache.nixos.org key)', () => {
     const impostor = parsePublicKey('cache.nixos.org-1:' + TEST1_KEY.split(':')[1]);
     expect(verifyNarInfo(parseNarInfo(NET_TOOLS), [impostor])).toEqual([]);
     expect(verifyNarInfo(parseNarInfo(NET_TOOLS), [test1])).toEqual([]);
+  });
+
+  it('the thread-pool check (verifyNarInfoAsync) agrees with verifyNarInfo on every case above', async () => {
+    const impostor = parsePublicKey('cache.nixos.org-1:' + TEST1_KEY.split(':')[1]);
+    const garbled = NET_TOOLS.replace(/^Sig: (.*)$/m, 'Sig: broken\nSig: $1');
+    const cases: Array<[string, typeof nixos[]]> = [
+      [NET_TOOLS, [nixos]],
+      [CURL_BIN, [nixos, test1]],
+      [CURL_BIN, [test1]],
+      [NET_TOOLS, [impostor]],
+      [NET_TOOLS, [test1]],
+      [garbled, [nixos]],
+      ...tampered.map(([, edit]): [string, typeof nixos[]] => [edit(NET_TOOLS), [nixos]]),
+    ];
+    for (const [text, keys] of cases) {
+      const info = parseNarInfo(text);
+      expect(await verifyNarInfoAsync(info, keys)).toEqual(verifyNarInfo(info, keys));
+    }
+    expect(await verifyNarInfoAsync(parseNarInfo(CURL_BIN), [nixos, test1])).toEqual(['cache.nixos.org-1', 'test1']);
+    expect(await verifyNarInfoAsync(parseNarInfo(garbled), [nixos])).toEqual(['cache.nixos.org-1']);
   });
 
   it('rejects malformed keys', () => {
