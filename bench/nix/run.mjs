@@ -144,53 +144,72 @@ function treeDigest(dir) {
 
 const median = (xs) => (typeof xs[0] === 'number' ? [...xs].sort((a, b) => a - b) : [...xs].sort((a, b) => a.wall - b.wall))[Math.floor(xs.length / 2)];
 const scratch = join(work, 'scratch');
+// Each timed run writes into a fresh directory, and nothing is deleted until all runs are done:
+// on ext4 without a journal (this machine's root) creating an inode skips every inode of its
+// block group deleted in the last minute or more, so deleting the previous run's ~900 files right
+// before a run made file creation several times slower for whichever tool came next (perf:
+// recently_deleted / find_inode_bit, ~35 % of a fetch's CPU).
+let runNo = 0;
+const freshDir = () => {
+  const d = join(scratch, `run-${runNo++}`);
+  mkdirSync(d, { recursive: true });
+  return d;
+};
+rmSync(scratch, { recursive: true, force: true });
 const results = {};
+let lastRoot;
 for (const comp of ['xz', 'zstd']) {
   const url = `http://127.0.0.1:${port}/${comp}`;
   const nixT = [];
   const oursT = [];
+  const cacheOnlyT = [];
   let same = true;
   for (let run = 0; run < RUNS; run++) {
-    rmSync(scratch, { recursive: true, force: true });
-    mkdirSync(scratch, { recursive: true });
+    const d = freshDir();
+    if (run === 0) lastRoot = d;
     // Fresh XDG_CACHE_HOME: Nix would otherwise answer narinfo lookups from its disk cache.
-    nixT.push(timed('nix', ['copy', '--from', url, '--to', `local?root=${join(scratch, 'nix-root')}`, '--option', 'trusted-public-keys', publicKey, root], { XDG_CACHE_HOME: join(scratch, 'xdg') }));
-    oursT.push(timed(process.execPath, [join(repo, 'bin', 'nixwrt.js'), 'fetch', root, '--substituter', url, '--trusted-public-key', publicKey, '--cache-dir', join(scratch, 'cache'), '--out', join(scratch, 'out')]));
-    if (run === 0) same = treeDigest(join(scratch, 'nix-root', 'nix', 'store')) === treeDigest(join(scratch, 'out', 'nix', 'store'));
+    nixT.push(timed('nix', ['copy', '--from', url, '--to', `local?root=${join(d, 'nix-root')}`, '--option', 'trusted-public-keys', publicKey, root], { XDG_CACHE_HOME: join(d, 'xdg') }));
+    oursT.push(timed(process.execPath, [join(repo, 'bin', 'nixwrt.js'), 'fetch', root, '--substituter', url, '--trusted-public-key', publicKey, '--cache-dir', join(d, 'cache'), '--out', join(d, 'out')]));
+    if (run === 0) same = treeDigest(join(d, 'nix-root', 'nix', 'store')) === treeDigest(join(d, 'out', 'nix', 'store'));
+    // Without --out: only the verified NARs and their index (what a later build reads).
+    cacheOnlyT.push(timed(process.execPath, [join(repo, 'bin', 'nixwrt.js'), 'fetch', root, '--substituter', url, '--trusted-public-key', publicKey, '--cache-dir', join(freshDir(), 'cache')]));
   }
   // Floors, on the same cache and server, right after the runs.
   const floorT = [];
   const floor5T = [];
+  const floorOursT = [];
   const cpT = [];
   for (let run = 0; run < RUNS; run++) {
     floorT.push(timed(process.execPath, [join(here, 'http-floor.mjs'), url, join(work, comp)]));
     // With python's http.server (backlog 5) more simultaneous connects than 5 lose SYNs and
     // wait ~1 s for the retransmission; on nginx or serve.mjs the two should be close.
     floor5T.push(timed(process.execPath, [join(here, 'http-floor.mjs'), url, join(work, comp), '5']));
-    rmSync(join(scratch, 'copy'), { recursive: true, force: true });
-    cpT.push(timed('cp', ['-a', join(scratch, 'nix-root', 'nix', 'store'), join(scratch, 'copy')]));
+    floorOursT.push(timed(process.execPath, [join(here, 'http-floor.mjs'), url, join(work, comp), '25', 'ours']));
+    cpT.push(timed('cp', ['-a', join(lastRoot, 'nix-root', 'nix', 'store'), join(freshDir(), 'copy')]));
   }
   const w = (xs) => median(xs.map((x) => x.wall));
   const c = (xs) => median(xs.map((x) => x.cpu));
-  results[comp] = { nix: w(nixT), ours: w(oursT), nixCpu: c(nixT), oursCpu: c(oursT), same, http: w(floorT), httpCpu: c(floorT), http5: w(floor5T), http5Cpu: c(floor5T), cp: w(cpT), cpCpu: c(cpT) };
+  results[comp] = { nix: w(nixT), ours: w(oursT), nixCpu: c(nixT), oursCpu: c(oursT), same, cacheOnly: w(cacheOnlyT), cacheOnlyCpu: c(cacheOnlyT), http: w(floorT), httpCpu: c(floorT), http5: w(floor5T), http5Cpu: c(floor5T), httpOurs: w(floorOursT), httpOursCpu: c(floorOursT), cp: w(cpT), cpCpu: c(cpT) };
   log(`${comp}: nix ${nixT.map((x) => x.wall.toFixed(2)).join(' ')} s; ours ${oursT.map((x) => x.wall.toFixed(2)).join(' ')} s`);
 }
 
 // 2b. Our --jobs (connections and downloads in flight) at a few values, interleaved run by run
 //     so load drift hits all of them alike. Nix's default is 25 connections.
-const JOBS = (process.env.NIXWRT_BENCH_JOBS ?? '5,10,25,50').split(',').map(Number);
+// `--threads` (worker threads for the per-NAR work) the same way, at the default --jobs 25.
+const JOBS = (process.env.NIXWRT_BENCH_JOBS ?? '25').split(',').map(Number);
+const THREADS = (process.env.NIXWRT_BENCH_THREADS ?? '0,1,2').split(',').map(Number);
+const VARIANTS = JOBS.flatMap((j) => THREADS.map((t) => ({ j, t, key: `${j}/${t}` })));
 const jobsT = {};
 for (const comp of ['xz', 'zstd']) {
   const url = `http://127.0.0.1:${port}/${comp}`;
-  jobsT[comp] = Object.fromEntries(JOBS.map((j) => [j, []]));
+  jobsT[comp] = Object.fromEntries(VARIANTS.map((v) => [v.key, []]));
   for (let run = 0; run < RUNS; run++) {
-    for (const j of JOBS) {
-      rmSync(scratch, { recursive: true, force: true });
-      mkdirSync(scratch, { recursive: true });
-      jobsT[comp][j].push(timed(process.execPath, [join(repo, 'bin', 'nixwrt.js'), 'fetch', root, '--substituter', url, '--trusted-public-key', publicKey, '--cache-dir', join(scratch, 'cache'), '--out', join(scratch, 'out'), '--jobs', String(j)]));
+    for (const v of VARIANTS) {
+      const d = freshDir();
+      jobsT[comp][v.key].push(timed(process.execPath, [join(repo, 'bin', 'nixwrt.js'), 'fetch', root, '--substituter', url, '--trusted-public-key', publicKey, '--cache-dir', join(d, 'cache'), '--out', join(d, 'out'), '--jobs', String(v.j), '--threads', String(v.t)]));
     }
   }
-  log(`${comp} --jobs: ${JOBS.map((j) => `${j}: ${jobsT[comp][j].map((x) => x.wall.toFixed(2)).join(' ')}`).join('; ')}`);
+  log(`${comp} --jobs/--threads: ${VARIANTS.map((v) => `${v.key}: ${jobsT[comp][v.key].map((x) => x.wall.toFixed(2)).join(' ')}`).join('; ')}`);
 }
 
 // 3. Decode throughput in this process (NAR bytes out per second of wall time).
@@ -212,9 +231,9 @@ for (const comp of ['xz', 'zstd']) {
     fallback = out / (Number(process.hrtime.bigint() - t1) / 1e9) / 1e6;
   }
   // The whole verified pipeline (decompress + SHA-256 + NAR parse + cache write), file://.
-  rmSync(scratch, { recursive: true, force: true });
+  const pd = freshDir();
   const t2 = process.hrtime.bigint();
-  await fetchClosure([root], { substituters: [`file://${join(work, comp)}`], trustedPublicKeys: [publicKey], cacheDir: join(scratch, 'c') });
+  await fetchClosure([root], { substituters: [`file://${join(work, comp)}`], trustedPublicKeys: [publicKey], cacheDir: join(pd, 'c') });
   const s2 = Number(process.hrtime.bigint() - t2) / 1e9;
   throughput[comp] = { decode: out / s / 1e6, pipeline: out / s2 / 1e6, fallback };
 }
@@ -237,22 +256,22 @@ Command: \`npm run bench -- nix\` (${RUNS} runs each, median; fresh caches every
 Cache: ${closure.length} store paths, ${mb(totalNar)} MB of NARs (half random, half text); xz files ${mb(sizes.xz)} MB, zstd files ${mb(sizes.zstd)} MB.
 Server: ${serverName}, on 127.0.0.1, the same for both tools.
 
-| cache | nix copy --to local?root: wall s (CPU s) | nixwrt fetch --out: wall s (CPU s) | wall ratio ours/nix | CPU ratio | same tree |
-|---|---|---|---|---|---|
-${['xz', 'zstd'].map((c) => { const r = results[c]; return `| ${c} | ${r.nix.toFixed(2)} (${r.nixCpu.toFixed(2)}) | ${r.ours.toFixed(2)} (${r.oursCpu.toFixed(2)}) | ${(r.ours / r.nix).toFixed(2)} | ${(r.oursCpu / r.nixCpu).toFixed(2)} | ${r.same ? 'yes' : 'NO'} |`; }).join('\n')}
+| cache | nix copy --to local?root: wall s (CPU s) | nixwrt fetch --out: wall s (CPU s) | wall ratio ours/nix | CPU ratio | same tree | nixwrt fetch without --out (cache only): wall s (CPU s), ratio |
+|---|---|---|---|---|---|---|
+${['xz', 'zstd'].map((c) => { const r = results[c]; return `| ${c} | ${r.nix.toFixed(2)} (${r.nixCpu.toFixed(2)}) | ${r.ours.toFixed(2)} (${r.oursCpu.toFixed(2)}) | ${(r.ours / r.nix).toFixed(2)} | ${(r.oursCpu / r.nixCpu).toFixed(2)} | ${r.same ? 'yes' : 'NO'} | ${r.cacheOnly.toFixed(2)} (${r.cacheOnlyCpu.toFixed(2)}), ${(r.cacheOnly / r.nix).toFixed(2)} |`; }).join('\n')}
 
 In-process throughput (NAR MB/s of wall time): xz decode ${throughput.xz.decode.toFixed(0)} (system liblzma through koffi; lzma-native fallback ${throughput.xz.fallback.toFixed(0)}), zstd decode ${throughput.zstd.decode.toFixed(0)} (zstd-napi); whole verified pipeline from file:// (decode + SHA-256 + NAR parse + cache write, 25 in flight): xz ${throughput.xz.pipeline.toFixed(0)}, zstd ${throughput.zstd.pipeline.toFixed(0)}.
 CLI start-up alone (\`nixwrt --version\`, loads every command module): ${startup.wall.toFixed(2)} s wall, ${startup.cpu.toFixed(2)} s CPU; bare \`node -e 0\`: ${f2(bare)} s.
 
 Floors, same run (wall s (CPU s), and as a fraction of nix copy's wall):
 
-| cache | Node HTTP client alone, 25 connections: GET every narinfo and NAR, bodies discarded | the same, 5 connections | \`cp -a\` of the restored tree | goal: 0.5 × nix copy |
-|---|---|---|---|---|
-${['xz', 'zstd'].map((c) => { const r = results[c]; return `| ${c} | ${f2(r.http)} (${f2(r.httpCpu)}) = ${f2(r.http / r.nix)}× | ${f2(r.http5)} (${f2(r.http5Cpu)}) = ${f2(r.http5 / r.nix)}× | ${f2(r.cp)} (${f2(r.cpCpu)}) = ${f2(r.cp / r.nix)}× | ${f2(r.nix / 2)} |`; }).join('\n')}
+| cache | Node HTTP client alone, 25 connections: GET every narinfo and NAR, bodies discarded | the same, 5 connections | nixwrt's HTTP client alone (http-client.ts), 25 connections | \`cp -a\` of the restored tree | goal: 0.5 × nix copy |
+|---|---|---|---|---|---|
+${['xz', 'zstd'].map((c) => { const r = results[c]; return `| ${c} | ${f2(r.http)} (${f2(r.httpCpu)}) = ${f2(r.http / r.nix)}× | ${f2(r.http5)} (${f2(r.http5Cpu)}) = ${f2(r.http5 / r.nix)}× | ${f2(r.httpOurs)} (${f2(r.httpOursCpu)}) = ${f2(r.httpOurs / r.nix)}× | ${f2(r.cp)} (${f2(r.cpCpu)}) = ${f2(r.cp / r.nix)}× | ${f2(r.nix / 2)} |`; }).join('\n')}
 
-\`nixwrt fetch --out\` by \`--jobs\` (median wall s (CPU s), ${RUNS} runs, interleaved; load at the end above):
+\`nixwrt fetch --out\` by \`--jobs\` and \`--threads\` (median wall s (CPU s), ${RUNS} runs, interleaved; load at the end above):
 
-| cache | ${JOBS.map((j) => `--jobs ${j}`).join(' | ')} |
-|---|${JOBS.map(() => '---|').join('')}
-${['xz', 'zstd'].map((c) => `| ${c} | ${JOBS.map((j) => { const xs = jobsT[c][j]; return `${f2(median(xs.map((x) => x.wall)))} (${f2(median(xs.map((x) => x.cpu)))})`; }).join(' | ')} |`).join('\n')}
+| cache | ${VARIANTS.map((v) => `--jobs ${v.j} --threads ${v.t}`).join(' | ')} |
+|---|${VARIANTS.map(() => '---|').join('')}
+${['xz', 'zstd'].map((c) => `| ${c} | ${VARIANTS.map((v) => { const xs = jobsT[c][v.key]; return `${f2(median(xs.map((x) => x.wall)))} (${f2(median(xs.map((x) => x.cpu)))})`; }).join(' | ')} |`).join('\n')}
 ${xzCli ? `\n\`xz -dc\` of every NAR file: ${f2(xzCli.wall)} s wall (${f2(xzCli.cpu)} s CPU) = ${f2(xzCli.wall / results.xz.nix)}× nix copy's wall.\n` : ''}`);
