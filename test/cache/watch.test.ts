@@ -116,6 +116,40 @@ export default { device: 'qemu-malta', hostname, lock: ${JSON.stringify(join(roo
   }, 300_000);
 });
 
+describe('watchBuild wake-up', () => {
+  it('notices a save through fs.watch without waiting for the next poll', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'nixwrt-watch-wake-'));
+    const config = join(work, 'c.json');
+    const write = (hostname: string) =>
+      edit(config, JSON.stringify({ device: 'qemu-malta', hostname, lock: join(root, 'fixtures', 'lock.json'), modules: [{ name: 'busybox' }], outputs: { wanted: ['emulator'] } }));
+    write('k1');
+    await new Promise((r) => setTimeout(r, 50));
+    const events: WatchEvent[] = [];
+    let wake: (() => void) | undefined;
+    const stop = new AbortController();
+    // Polling once an hour: only the watcher can bring the second build before the test's timeout.
+    const done = watchBuild({
+      build: { config, outDir: join(work, 'out'), cacheDir: join(work, 'cache'), jobs: 1 },
+      intervalMs: 3_600_000,
+      signal: stop.signal,
+      onEvent: (e) => {
+        events.push(e);
+        wake?.();
+      },
+    });
+    const next = async (n: number) => {
+      while (events.length < n) await new Promise<void>((r) => (wake = r));
+      return events[n - 1]!;
+    };
+    expect((await next(1)).kind).toBe('built');
+    write('k2');
+    const second = await next(2);
+    expect(second).toMatchObject({ kind: 'built', changed: [config] });
+    stop.abort();
+    await done;
+  }, 120_000);
+});
+
 describe('nixwrt build --watch --json', () => {
   it('prints one JSON line per build and ends cleanly on SIGINT', async () => {
     const work = mkdtempSync(join(tmpdir(), 'nixwrt-watch-cli-'));
