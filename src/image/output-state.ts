@@ -83,7 +83,8 @@ export class OutputState {
     if (!this.dirty) return;
     const files = Object.fromEntries([...this.seen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     // Not fsynced: after a crash a short file fails to parse and is ignored.
-    await writeFileAtomic(join(this.outDir, OUTPUT_STATE_FILE), Buffer.from(JSON.stringify({ version: 1, files })), { durable: false });
+    // The directory exists: an output was written or checked in it (that made this state dirty).
+    await writeFileAtomic(join(this.outDir, OUTPUT_STATE_FILE), Buffer.from(JSON.stringify({ version: 1, files })), { durable: false, parentExists: true });
     this.dirty = false;
   }
 }
