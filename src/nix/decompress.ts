@@ -2,7 +2,6 @@ import { createRequire } from 'node:module';
 import { Duplex, PassThrough, Readable } from 'node:stream';
 import { FetchError } from './errors.js';
 import { haveNativeDecoder, nativeDecode } from './native-decode.js';
-import { haveNativeZstd, nativeZstd } from './native-zstd.js';
 
 // Untyped CommonJS packages, loaded on first use (start-up stays light), each with the one
 // call that is used.
@@ -53,8 +52,8 @@ function adaptClassic(s: Duplex): Duplex {
 /**
  * Decompress a stream by a narinfo's Compression value. Errors from a corrupt stream are
  * FetchError('decompress'); the caller adds the store path and URL. A chunk may be a view of
- * a reused buffer: use (or copy) it before asking for the next one. `sysLibs: false` decodes xz,
- * bzip2 and zstd with the npm packages even when the system libraries load (tests compare them).
+ * a reused buffer: use (or copy) it before asking for the next one. `sysLibs: false` decodes xz
+ * and bzip2 with the JS packages even when the system libraries load (tests compare the two).
  */
 export async function* decompress(
   method: string,
@@ -67,8 +66,7 @@ export async function* decompress(
     return;
   }
   if (method === 'zstd') {
-    // libzstd on the thread pool when it loads (native-zstd.ts); zstd-napi here otherwise.
-    yield* opts.sysLibs !== false && haveNativeZstd() ? nativeZstd(input) : zstd(input);
+    yield* zstd(input);
     return;
   }
   // The system liblzma / libbz2 when they load (see native-decode.ts); JS packages otherwise.
