@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createSha256, type Sha256 } from './sha256.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decompress } from './decompress.js';
@@ -64,10 +63,9 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
   // closed (its number could otherwise be reused by another open while the write is queued).
   const inflight: { write?: Promise<void> } = {};
   const restorer = ctx.outDest ? new NarRestorer(ctx.outDest) : null;
-  // SHA-256 runs on the thread pool (sha256.ts); the FileHash only when the narinfo has one.
-  const narHasher = createSha256();
-  const fileHasher = info.fileHash === undefined ? null : info.fileHash.algo === 'sha256' ? createSha256() : syncHasher(info.fileHash.algo);
   try {
+    const fileHasher = createHash(info.fileHash?.algo ?? 'sha256');
+    const narHasher = createHash('sha256');
     let fileBytes = 0;
     let narBytes = 0;
     const parser = new NarParser({ maxSize: info.narSize });
@@ -80,11 +78,8 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
         if (info.fileSize !== undefined && fileBytes > info.fileSize) {
           throw new FetchError('size-mismatch', `more than FileSize ${info.fileSize} bytes`);
         }
-        // The chunk (a view of the connection's read buffer) stays put until this loop asks
-        // for the next one, after the hash of it is done.
-        const hashed = fileHasher?.update(chunk);
+        fileHasher.update(chunk);
         yield chunk;
-        await hashed;
       }
     }
 
@@ -92,7 +87,7 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
       for await (const chunk of decompress(compressionOf(info), counted())) {
         narBytes += chunk.length;
         if (narBytes > info.narSize) throw new FetchError('size-mismatch', `NAR longer than NarSize ${info.narSize}`);
-        const hashed = narHasher.update(chunk);
+        narHasher.update(chunk);
         const events = parser.push(chunk);
         for (const ev of events) listing.add(ev);
         // The chunk may be a view of the decoder's reused buffer: finish with it (cache file
@@ -101,7 +96,6 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
         if (restorer) for (const ev of events) await restorer.apply(ev);
         await written;
         inflight.write = undefined;
-        await hashed;
         ctx.onBytes?.(fileBytes, narBytes);
       }
       for (const ev of parser.end()) {
@@ -123,7 +117,7 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
     if (info.fileSize !== undefined && fileBytes !== info.fileSize) {
       throw new FetchError('size-mismatch', `FileSize is ${info.fileSize} but ${fileBytes} bytes arrived`);
     }
-    if (info.fileHash && fileHasher) {
+    if (info.fileHash) {
       const got = { algo: info.fileHash.algo, digest: fileHasher.digest() };
       if (!hashEquals(got, info.fileHash)) {
         throw new FetchError('hash-mismatch', `FileHash is ${formatHashNix32(info.fileHash)} but the file hashes to ${formatHashNix32(got)}`);
@@ -150,29 +144,12 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
       bootId,
     });
     await restorer?.commit();
-    narHasher.dispose();
-    fileHasher?.dispose();
     return cached;
   } catch (err) {
     await inflight.write?.catch(() => undefined);
     if (!closed) await closeFd(fd).catch(() => undefined);
-    narHasher.dispose();
-    fileHasher?.dispose();
     await rm(tmp, { force: true });
     await restorer?.abort();
     throw err;
   }
-}
-
-/** node:crypto behind the Sha256 interface, for a FileHash in another algorithm. */
-function syncHasher(algo: string): Sha256 {
-  const h = createHash(algo);
-  return {
-    update(data) {
-      h.update(data);
-      return Promise.resolve();
-    },
-    digest: () => h.digest(),
-    dispose: () => undefined,
-  };
 }

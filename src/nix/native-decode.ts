@@ -10,9 +10,9 @@ import { createRequire } from 'node:module';
 import { FetchError } from './errors.js';
 
 /* The koffi API used here, typed loosely: the library has its own (large) typings. */
-export type KoffiFn = ((...args: unknown[]) => number) & { async(...args: unknown[]): void };
-export interface Koffi {
-  load(name: string | null): { func(sig: string): KoffiFn };
+type KoffiFn = ((...args: unknown[]) => number) & { async(...args: unknown[]): void };
+interface Koffi {
+  load(name: string): { func(sig: string): KoffiFn };
   alloc(type: string, n: number): unknown;
   view(ptr: unknown, len: number): ArrayBuffer;
   address(ptr: unknown): bigint;
@@ -20,10 +20,10 @@ export interface Koffi {
 
 /**
  * `fn(...args)` on a thread of libuv's pool (koffi's async call). koffi refuses more than
- * `max_async_calls` (256) queued calls (one per NAR decoding or hashing at once: only with
- * --jobs over ~80); such a step runs here on the main thread instead.
+ * `max_async_calls` (256) queued calls (one per NAR decoding at once: only with --jobs over
+ * 256); such a step runs here on the main thread instead.
  */
-export function onPool(fn: KoffiFn, ...args: unknown[]): Promise<number> {
+function onPool(fn: KoffiFn, ...args: unknown[]): Promise<number> {
   return new Promise((resolve, reject) => {
     try {
       fn.async(...args, (err: unknown, r: number) => (err ? reject(err as Error) : resolve(r)));
@@ -82,7 +82,7 @@ let koffiModule: Koffi | undefined;
  * used here are the binary's own: index.js only adds deprecated aliases), checked against the
  * package's version. Anything unexpected falls back to require('koffi').
  */
-export function loadKoffi(): Koffi {
+function loadKoffi(): Koffi {
   if (koffiModule) return koffiModule;
   const req = createRequire(import.meta.url);
   if (process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64')) {
