@@ -64,7 +64,8 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
   const inflight: { write?: Promise<void> } = {};
   const restorer = ctx.outDest ? new NarRestorer(ctx.outDest) : null;
   try {
-    const fileHasher = createHash(info.fileHash?.algo ?? 'sha256');
+    // The FileHash only when the narinfo has one (it is not signed; NarHash is what counts).
+    const fileHasher = info.fileHash ? createHash(info.fileHash.algo) : null;
     const narHasher = createHash('sha256');
     let fileBytes = 0;
     let narBytes = 0;
@@ -78,7 +79,7 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
         if (info.fileSize !== undefined && fileBytes > info.fileSize) {
           throw new FetchError('size-mismatch', `more than FileSize ${info.fileSize} bytes`);
         }
-        fileHasher.update(chunk);
+        fileHasher?.update(chunk);
         yield chunk;
       }
     }
@@ -117,7 +118,7 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
     if (info.fileSize !== undefined && fileBytes !== info.fileSize) {
       throw new FetchError('size-mismatch', `FileSize is ${info.fileSize} but ${fileBytes} bytes arrived`);
     }
-    if (info.fileHash) {
+    if (info.fileHash && fileHasher) {
       const got = { algo: info.fileHash.algo, digest: fileHasher.digest() };
       if (!hashEquals(got, info.fileHash)) {
         throw new FetchError('hash-mismatch', `FileHash is ${formatHashNix32(info.fileHash)} but the file hashes to ${formatHashNix32(got)}`);
