@@ -174,7 +174,12 @@ export async function writeData(
   // With the system libraries, blocks compress on libuv's thread pool, at most pool.threads at
   // once, and the pool's worker threads are never started; otherwise (fallback codecs) in the
   // pool. Threads 0: on this thread, through the pool's same-thread mode.
-  const native = pool.threads > 0 && usesSysLib(opts.comp) ? createLimiter(pool.threads) : undefined;
+  // When libuv's pool is no larger than pool.threads (bin/nixwrt.js sizes it so for mksquashfs), the
+  // pool itself caps the compressions at once, and as many blocks again wait in its queue: a
+  // thread that finishes a block starts the next at once, without a round trip through this
+  // thread (two thread wake-ups per block, costly on a VM).
+  const uvThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4; // libuv's default
+  const native = pool.threads > 0 && usesSysLib(opts.comp) ? createLimiter(pool.threads >= uvThreads ? pool.threads * 2 : pool.threads) : undefined;
   /** `key`: the block's cache key (from its digest), when there is a cache. */
   const compress = async (bytes: () => Uint8Array, mayTransfer: boolean, key?: string): Promise<BlockOut> => {
     if (opts.comp.comp === 'none') return { sparse: false, data: bytes(), compressed: false };
@@ -198,8 +203,8 @@ export async function writeData(
   const blockKey = (b: Block) => (cache ? `${hex(b.digest ?? createHash('sha256').update(b.bytes()).digest())}:${cacheKey}` : undefined);
 
   // Blocks in flight, in output order. Each entry is written when it reaches the head.
-  const fifo: Array<{ out: Promise<BlockOut>; size: number; done: (start: number, word: number) => void }> = [];
   const maxInFlight = Math.max(4, pool.threads * 3);
+  const fifo: Array<{ out: Promise<BlockOut>; size: number; done: (start: number, word: number) => void }> = [];
   const drainOne = async () => {
     const it = fifo.shift()!;
     const r = await it.out;

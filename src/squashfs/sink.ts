@@ -1,4 +1,5 @@
 /** Where image bytes go: a growing list of chunks, or a file written sequentially. */
+import { writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 export interface Sink {
@@ -54,12 +55,16 @@ export class FileSink implements Sink {
     await this.writeAll(this.buf.subarray(0, this.len));
     this.len = 0;
   }
+  /**
+   * Synchronous: a 1 MiB write to the page cache costs less than a thread-pool trip, and libuv's
+   * pool may be busy compressing (src/squashfs/data.ts queues blocks there).
+   */
   private async writeAll(b: Uint8Array): Promise<void> {
     let off = 0;
     while (off < b.length) {
-      const { bytesWritten } = await this.fh.write(b, off, b.length - off, this.filePos);
-      off += bytesWritten;
-      this.filePos += bytesWritten;
+      const n = writeSync(this.fh.fd, b, off, b.length - off, this.filePos);
+      off += n;
+      this.filePos += n;
     }
   }
 }
