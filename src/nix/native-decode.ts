@@ -6,8 +6,8 @@
  * (the bzip2 fallback) is pure JS at 1-3 MB/s. When koffi or a library cannot be loaded (or
  * NIXWRT_NO_SYSLIB=1), haveNativeDecoder() is false and the caller falls back.
  */
-import { createRequire } from 'node:module';
 import { FetchError } from './errors.js';
+import { loadKoffi as loadKoffiModule } from '../util/koffi.js';
 
 /* The koffi API used here, typed loosely: the library has its own (large) typings. */
 type KoffiFn = ((...args: unknown[]) => number) & { async(...args: unknown[]): void };
@@ -73,30 +73,8 @@ interface Slot {
 
 const codecs = new Map<NativeMethod, { codec: Codec; koffi: Koffi; free: Slot[] } | null>();
 
-let koffiModule: Koffi | undefined;
-
-/**
- * koffi's native module. Its index.js also bundles koffi's build tool, whose top-level
- * require()s of https, zlib and crypto cost a short fetch ~40 ms of CPU (bench/RESULTS.md,
- * "nix fetch"); on glibc Linux the prebuilt binary it would pick is loaded directly (the calls
- * used here are the binary's own: index.js only adds deprecated aliases), checked against the
- * package's version. Anything unexpected falls back to require('koffi').
- */
-function loadKoffi(): Koffi {
-  if (koffiModule) return koffiModule;
-  const req = createRequire(import.meta.url);
-  if (process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64')) {
-    try {
-      const pkgFile = req.resolve('koffi/package.json');
-      const { version } = req(pkgFile) as { version: string };
-      const native = req(pkgFile.replace(/package\.json$/, `build/koffi/linux_${process.arch}/koffi.node`)) as Koffi & { version?: string };
-      if (native.version === version && typeof native.load === 'function') return (koffiModule = native);
-    } catch {
-      // musl, another layout, a failed dlopen: the package's own loader decides.
-    }
-  }
-  return (koffiModule = req('koffi') as Koffi);
-}
+/** koffi, loaded as the squashfs codecs load it (src/util/koffi.ts: no https/zlib start-up cost). */
+const loadKoffi = (): Koffi => loadKoffiModule<Koffi>();
 
 function loadCodec(method: NativeMethod): Codec {
   const koffi = loadKoffi();
