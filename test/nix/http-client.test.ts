@@ -135,6 +135,22 @@ describe('HttpClient (the binary cache HTTP/1.1 client)', () => {
     expect(s.connections()).toBe(2);
   });
 
+  it('a reused connection closed before any answer: sent once more on a new one; a new one that fails is an error', async () => {
+    const s = await rawServer((sock, n) => {
+      if (n === 1) sock.destroy(); // the second request, on the kept-alive first connection
+      else sock.write(`HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n${n}`);
+    });
+    servers.push(s.server);
+    const c = client();
+    expect(await text(await c.get(new URL(`${s.url}/a`)))).toBe('0');
+    expect(await text(await c.get(new URL(`${s.url}/b`)))).toBe('2');
+    expect(s.connections()).toBe(2);
+    const dead = await rawServer((sock) => sock.destroy()); // never answers, on fresh connections
+    servers.push(dead.server);
+    await expect(c.get(new URL(`${dead.url}/x`))).rejects.toMatchObject({ code: 'network', transient: true });
+    expect(dead.connections()).toBe(1);
+  });
+
   it('no data for idleTimeoutMs: transient error; abort: AbortError; at most maxSockets connections', async () => {
     const s = await rawServer(() => undefined); // never answers
     servers.push(s.server);

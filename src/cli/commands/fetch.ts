@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .option('--cache-dir <dir>', 'local store cache (default $XDG_CACHE_HOME/nixwrt)')
     .option('--out <dir>', 'also unpack the closure under DIR/nix/store, as nix-store --restore does')
     .option('--jobs <n>', 'narinfo lookups and downloads in flight', '25')
-    .option('--threads <n>', 'worker threads that download, verify and write NARs (0: all on the main thread)', process.env.NIXWRT_FETCH_THREADS ?? '0')
+    .option('--threads <n>', 'worker threads that download, verify and write NARs (0: all on the main thread)', '0')
     .option('--json', 'print the fetched paths as JSON')
     .action(async (args: string[], flags: FetchFlags) => {
       skipOptimizingCompiler();
