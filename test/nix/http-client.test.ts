@@ -158,7 +158,9 @@ describe('HttpClient (the binary cache HTTP/1.1 client)', () => {
     await expect(c.get(new URL(`${s.url}/slow`))).rejects.toMatchObject({ code: 'network', transient: true, message: expect.stringMatching(/no data for 100 ms/) });
     const ctl = new AbortController();
     const pending = [1, 2, 3].map((i) => c.get(new URL(`${s.url}/p${i}`), ctl.signal).catch((e: unknown) => e));
-    await new Promise((r) => setTimeout(r, 30));
+    // Two connections open (maxSockets), the third request waits for one: never a third.
+    for (let waited = 0; s.connections() < 3 && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
     expect(s.connections()).toBe(1 + 2);
     ctl.abort();
     for (const e of await Promise.all(pending)) expect(e).toMatchObject({ name: 'AbortError' });
