@@ -13,7 +13,8 @@ export async function buildProgram(only?: string): Promise<Command> {
     .version(pkg.version, '-V, --version')
     .showHelpAfterError()
     .exitOverride();
-  const names = only !== undefined && Object.hasOwn(commandModules, only) ? [only] : Object.keys(commandModules);
+  // --version needs no command; help and unknown words list them all.
+  const names = only === '--version' || only === '-V' ? [] : only !== undefined && Object.hasOwn(commandModules, only) ? [only] : Object.keys(commandModules);
   for (const name of names) (await commandModules[name]!()).register(program);
   return program;
 }
