@@ -63,15 +63,19 @@ export class OutputState {
   async write(rel: string, info: BlobInfo, bytes: Uint8Array | (() => Promise<Uint8Array>), opts: { mode?: number } = {}): Promise<boolean> {
     const path = join(this.outDir, rel);
     const before = this.seen.get(rel);
-    if (before && before.sha256 === info.sha256 && before.size === info.size && before.checkedAt - Math.max(before.ctimeMs, before.mtimeMs) > RACY_MS) {
+    // The file is as recorded (same stat, record not racy): its hash is known without reading it.
+    let known = false;
+    if (before && before.checkedAt - Math.max(before.ctimeMs, before.mtimeMs) > RACY_MS) {
       const now = await stat(path).catch(() => undefined);
-      const same = now?.isFile() && (opts.mode === undefined || (now.mode & 0o777) === opts.mode);
-      if (now && same && sameStat(before, statKey(now))) return false;
+      known = !!now?.isFile() && (opts.mode === undefined || (now.mode & 0o777) === opts.mode) && sameStat(before, statKey(now));
+      if (known && before.sha256 === info.sha256 && before.size === info.size) return false;
     }
     const data = typeof bytes === 'function' ? await bytes() : bytes;
     // Not fsynced, as mksquashfs, mkimage and dd leave theirs: temp + rename keeps a crashed
-    // build from leaving half a file, and the manifest has every output's SHA-256.
-    const wrote = await writeFileIfChanged(path, data, { ...opts, durable: false });
+    // build from leaving half a file, and the manifest has every output's SHA-256. A file known
+    // to hold other bytes is replaced without reading it back first.
+    const writeOpts = { ...opts, durable: false };
+    const wrote = known ? (await writeFileAtomic(path, data, writeOpts), true) : await writeFileIfChanged(path, data, writeOpts);
     const after = await stat(path);
     this.seen.set(rel, { sha256: info.sha256, ...statKey(after), checkedAt: Date.now() });
     this.dirty = true;
