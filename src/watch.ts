@@ -146,8 +146,9 @@ class Wakeup {
   constructor(paths: Iterable<string>) {
     const dirs = new Set<string>();
     for (const p of paths) {
+      // The parent sees a file replaced by rename; a directory input (an overlay) is watched itself.
       dirs.add(dirname(p));
-      dirs.add(p); // watching a plain file fails harmlessly below only for missing paths
+      dirs.add(p);
     }
     for (const d of dirs) {
       try {

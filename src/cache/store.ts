@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, rmSync, utimesSync } from 'node:fs';
-import { appendFile, open, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { CacheError } from './errors.js';

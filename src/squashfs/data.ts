@@ -200,7 +200,8 @@ export async function writeData(
     if (key) await cache!.put(key, r);
     return { sparse: false, data: r.data, compressed: r.compressed };
   };
-  const blockKey = (b: Block) => (cache ? `${hex(b.digest ?? createHash('sha256').update(b.bytes()).digest())}:${cacheKey}` : undefined);
+  // With a cache every non-empty content has digests (digestsOf), so every block is named.
+  const blockKey = (b: Block) => (cache && b.digest ? `${hex(b.digest)}:${cacheKey}` : undefined);
 
   // Blocks in flight, in output order. Each entry is written when it reaches the head.
   const maxInFlight = Math.max(4, pool.threads * 3);
@@ -239,8 +240,8 @@ export async function writeData(
       return buf;
     };
     // Keyed on the members' digests in order (they are the fragment's bytes).
-    const named = f.members.every((m) => m.digest);
-    const key = !cache ? undefined : named ? `frag:${hex(createHash('sha256').update(Buffer.concat(f.members.map((m) => m.digest!))).digest())}:${cacheKey}` : blockKey({ length: f.size, zero: false, bytes, own: true });
+    const named = cache && f.members.every((m) => m.digest);
+    const key = named ? `frag:${hex(createHash('sha256').update(Buffer.concat(f.members.map((m) => m.digest!))).digest())}:${cacheKey}` : undefined;
     await push(compress(bytes, true, key), f.size, (start, word) => {
       fragments[f.index] = { start, sizeWord: word };
     });

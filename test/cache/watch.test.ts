@@ -25,6 +25,11 @@ function edit(file: string, text: string): void {
   renameSync(`${file}.tmp`, file);
 }
 
+/** A minimal emulator config as JSON, written whole. */
+function writeJsonConfig(file: string, hostname: string): void {
+  edit(file, JSON.stringify({ device: 'qemu-malta', hostname, lock: join(root, 'fixtures', 'lock.json'), modules: [{ name: 'busybox' }], outputs: { wanted: ['emulator'] } }));
+}
+
 describe('watchBuild', () => {
   it('sees a changed, added and removed file, and walks directories', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nixwrt-snap-'));
@@ -120,8 +125,7 @@ describe('watchBuild wake-up', () => {
   it('notices a save through fs.watch without waiting for the next poll', async () => {
     const work = mkdtempSync(join(tmpdir(), 'nixwrt-watch-wake-'));
     const config = join(work, 'c.json');
-    const write = (hostname: string) =>
-      edit(config, JSON.stringify({ device: 'qemu-malta', hostname, lock: join(root, 'fixtures', 'lock.json'), modules: [{ name: 'busybox' }], outputs: { wanted: ['emulator'] } }));
+    const write = (hostname: string) => writeJsonConfig(config, hostname);
     write('k1');
     await new Promise((r) => setTimeout(r, 50));
     const events: WatchEvent[] = [];
@@ -154,8 +158,7 @@ describe('nixwrt build --watch --json', () => {
   it('prints one JSON line per build and ends cleanly on SIGINT', async () => {
     const work = mkdtempSync(join(tmpdir(), 'nixwrt-watch-cli-'));
     const config = join(work, 'c.json');
-    const write = (hostname: string) =>
-      edit(config, JSON.stringify({ device: 'qemu-malta', hostname, lock: join(root, 'fixtures', 'lock.json'), modules: [{ name: 'busybox' }], outputs: { wanted: ['emulator'] } }));
+    const write = (hostname: string) => writeJsonConfig(config, hostname);
     write('c1');
     await new Promise((r) => setTimeout(r, 50));
     const child = spawn(process.execPath, [join(root, 'bin', 'nixwrt.js'), 'build', config, '--watch', '--json', '--out', join(work, 'out'), '--cache-dir', join(work, 'cache')], { stdio: ['ignore', 'pipe', 'pipe'] });
