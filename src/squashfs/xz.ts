@@ -38,9 +38,19 @@ export function lzma2DictProp(dict: number): number {
 
 const STREAM_HEADER = new Uint8Array([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00, 0x01, 0x69, 0x22, 0xde, 0x36]);
 
+/**
+ * liblzma's lzma2_bound(): the most LZMA2 can emit for `n` bytes (3 header bytes per 64 KiB
+ * uncompressed chunk, plus the end marker).
+ */
+export function lzma2Bound(n: number): number {
+  return n + Math.ceil(n / 65536) * 3 + 1;
+}
+
 /** Wrap a raw filter-chain output into a complete single-block .xz stream. */
 export function xzContainer(raw: Uint8Array, uncompressed: Uint8Array, filters: number[], dictSize: number): Uint8Array {
-  // Block header.
+  // Block header. liblzma sizes it before encoding, with lzma2_bound() in place of the compressed
+  // size, and pads the real (never longer) size up to that: a block that compresses well keeps
+  // the header of the worst case.
   const h: number[] = [0, 0xc0 | (filters.length - 1)];
   vli(raw.length, h);
   vli(uncompressed.length, h);
@@ -49,8 +59,13 @@ export function xzContainer(raw: Uint8Array, uncompressed: Uint8Array, filters: 
     if (id === XZ_FILTER_ID.lzma2) h.push(1, lzma2DictProp(dictSize));
     else h.push(0);
   }
-  while ((h.length + 4) % 4 !== 0) h.push(0);
-  h[0] = (h.length + 4) / 4 - 1;
+  const sized: number[] = [];
+  vli(lzma2Bound(uncompressed.length), sized);
+  const lenVli: number[] = [];
+  vli(raw.length, lenVli);
+  const headerSize = Math.ceil((h.length + sized.length - lenVli.length + 4) / 4) * 4;
+  while (h.length < headerSize - 4) h.push(0);
+  h[0] = headerSize / 4 - 1;
   le32(crc32(Uint8Array.from(h)), h);
   const blockPad = (4 - (raw.length % 4)) % 4;
   const unpadded = h.length + raw.length + 4;

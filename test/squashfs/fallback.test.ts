@@ -1,13 +1,14 @@
 // Without the system libraries the writer falls back to node:zlib, lzma-native and zstd-napi:
-// different (valid) bytes, read back by unsquashfs and by our reader.
+// different (valid) bytes for gzip and zstd, read back by unsquashfs and by our reader; xz
+// gives mksquashfs's bytes (lzma-native's raw encoder in liblzma's container), tested below.
 process.env.NIXWRT_NO_SYSLIB = '1';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { havePeers } from '../helpers/peer.js';
-import { openSquashfs, writeSquashfsToBuffer } from '../../src/squashfs/index.js';
+import { openSquashfs, treeFromHostDir, writeSquashfsToBuffer } from '../../src/squashfs/index.js';
 import { sysLibs } from '../../src/squashfs/syslib.js';
 import { createPool } from '../../src/workers/pool.js';
 import type { DirNode, TreeNode } from '../../src/rootfs/tree.js';
@@ -48,4 +49,23 @@ describe.skipIf(!havePeers('unsquashfs'))('squashfs compressors without the syst
       }
     });
   }
+
+  it.skipIf(!havePeers('mksquashfs'))('xz with BCJ: byte for byte mksquashfs\'s image (lzma-native\'s raw LZMA2 in liblzma\'s container)', async () => {
+    // Text tails packed into small fragment blocks compress below the size lzma2_bound() gives:
+    // liblzma's block header keeps the worst case's length, and so must ours.
+    const dir = mkdtempSync(join(tmpdir(), 'sqfs-fbx-'));
+    try {
+      const src = join(dir, 'src');
+      mkdirSync(src);
+      chmodSync(src, 0o755);
+      for (let i = 1; i <= 30; i++) writeFileSync(join(src, `f${i}.txt`), Array.from({ length: i * 40 }, (_, k) => `${k + 1}\n`).join(''), { mode: 0o644 });
+      writeFileSync(join(src, 'big'), mixed(70_000, 'big'), { mode: 0o644 });
+      const T = 1;
+      execFileSync('mksquashfs', [src, join(dir, 'theirs'), '-noappend', '-quiet', '-no-progress', '-processors', '1', '-comp', 'xz', '-Xbcj', 'x86', '-b', '16384', '-all-root', '-mkfs-time', String(T), '-all-time', String(T)]);
+      const ours = await writeSquashfsToBuffer(await treeFromHostDir(src), { comp: 'xz', blockSize: 16384, xzBcj: ['x86'], allRoot: true, mkfsTime: T, allTime: T, jobs: 0 });
+      expect(Buffer.from(ours).equals(readFileSync(join(dir, 'theirs')))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

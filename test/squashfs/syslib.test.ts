@@ -2,6 +2,7 @@ import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { haveRequirement } from '../helpers/peer.js';
 import { sysLibs } from '../../src/squashfs/syslib.js';
+import { XZ_FILTER_ID, lzma2Bound, xzContainer } from '../../src/squashfs/xz.js';
 import { mixed, noise } from './trees.js';
 
 const lib = sysLibs();
@@ -45,5 +46,35 @@ describe.skipIf(!haveRequirement(lib !== null, 'the system zlib/liblzma/libzstd 
       expect(Buffer.from(x!).equals(Buffer.from(sys.xz(d, 131072, undefined, d.length)!))).toBe(true);
       expect(Buffer.from(z!).equals(Buffer.from(sys.zstd(d, 15, d.length)!))).toBe(true);
     }
+  });
+
+  it('xzContainer wraps raw LZMA2 exactly as liblzma does (header sized for lzma2_bound)', () => {
+    // The peer is liblzma's own lzma_stream_buffer_encode: cut its raw filter output out of the
+    // stream and wrap it again. Cases where the real compressed size needs a shorter VLI than
+    // the bound: 1 byte against 2, and 2 against 3 with a BCJ filter (header 16, not 20 bytes).
+    const text = (n: number) => new TextEncoder().encode(Array.from({ length: n }, (_, i) => `line ${i % 97}\n`).join('')).subarray(0, n);
+    const cases: Array<[Uint8Array, number | undefined]> = [
+      [new Uint8Array(200).fill(97), undefined],
+      [text(100_000), XZ_FILTER_ID.x86],
+      [text(100_000), undefined],
+      [mixed(131072, 'x'), XZ_FILTER_ID.arm],
+      [noise(3000, 'y'), undefined],
+    ];
+    let shorter = 0;
+    for (const [data, bcj] of cases) {
+      const peer = sys.xz(data, 131072, bcj, data.length + 1024)!;
+      expect(peer).not.toBeNull();
+      const headerSize = (peer[12]! + 1) * 4;
+      let csize = 0;
+      for (let i = 14, mul = 1; ; i++, mul *= 128) {
+        csize += (peer[i]! & 0x7f) * mul;
+        if (peer[i]! < 0x80) break;
+      }
+      if (csize.toString(2).length / 7 < lzma2Bound(data.length).toString(2).length / 7) shorter++;
+      const raw = peer.subarray(12 + headerSize, 12 + headerSize + csize);
+      const ids = bcj === undefined ? [XZ_FILTER_ID.lzma2] : [bcj, XZ_FILTER_ID.lzma2];
+      expect(Buffer.from(xzContainer(raw, data, ids, 131072)).equals(Buffer.from(peer))).toBe(true);
+    }
+    expect(shorter).toBeGreaterThan(0);
   });
 });
