@@ -21,7 +21,9 @@ for (const name of names) {
     failed = true;
     continue;
   }
-  const r = spawnSync(process.execPath, [join(here, name, 'run.mjs')], { stdio: 'inherit' });
+  // bin/nixwrt (the launcher the benchmarks run) starts the `node` on PATH: make it this one.
+  const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+  const r = spawnSync(process.execPath, [join(here, name, 'run.mjs')], { stdio: 'inherit', env });
   if (r.status !== 0) failed = true;
 }
 process.exitCode = failed ? 1 : 0;

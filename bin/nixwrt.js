@@ -1,6 +1,19 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled to dist/ by `npm ci` (prepare).
+// The CLI's JS entry (bin/nixwrt, the sh launcher, runs it); the CLI is compiled to dist/ by
+// `npm ci` (prepare).
 import { availableParallelism } from 'node:os';
+
+/**
+ * bin/nixwrt moved NODE_EXTRA_CA_CERTS to NIXWRT_EXTRA_CA_CERTS so Node skipped parsing it at
+ * start. Child processes (qemu, config loaders, nested nixwrt) get the user's variable back;
+ * NIXWRT_EXTRA_CA_CERTS stays set only while Node has not loaded the file itself, and tells our
+ * HTTP client (src/nix/substituter/http-client.ts) to add it on the first TLS connection.
+ */
+function restoreExtraCaCerts(env) {
+  if (env.NIXWRT_EXTRA_CA_CERTS === undefined) return;
+  if (env.NODE_EXTRA_CA_CERTS === undefined) env.NODE_EXTRA_CA_CERTS = env.NIXWRT_EXTRA_CA_CERTS;
+  else delete env.NIXWRT_EXTRA_CA_CERTS;
+}
 
 /**
  * libuv's thread pool runs squashfs compression (system zlib/liblzma/libzstd through koffi) next
@@ -16,6 +29,7 @@ function uvThreads(argv) {
   const jobs = i < 0 ? cpus : Number(argv[i].startsWith('--jobs=') ? argv[i].slice(7) : argv[i + 1]);
   return Number.isSafeInteger(jobs) && jobs > 0 ? Math.min(jobs, 1024) : 4;
 }
+restoreExtraCaCerts(process.env);
 process.env.UV_THREADPOOL_SIZE ??= String(uvThreads(process.argv));
 const { main } = await import('../dist/src/cli/main.js');
 

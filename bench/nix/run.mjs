@@ -17,6 +17,8 @@ import { fetchClosure } from '../../dist/src/nix/store-cache.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
+// Through bin/nixwrt, the sh launcher users run (it keeps NODE_EXTRA_CA_CERTS from Node's start).
+const nixwrtBin = join(repo, 'bin', 'nixwrt');
 const RUNS = Number(process.env.NIXWRT_BENCH_RUNS ?? 3);
 const N = Number(process.env.NIXWRT_BENCH_PATHS ?? 100);
 // No default substituters: nix-build must not try to reach the network.
@@ -169,10 +171,10 @@ for (const comp of ['xz', 'zstd']) {
     if (run === 0) lastRoot = d;
     // Fresh XDG_CACHE_HOME: Nix would otherwise answer narinfo lookups from its disk cache.
     nixT.push(timed('nix', ['copy', '--from', url, '--to', `local?root=${join(d, 'nix-root')}`, '--option', 'trusted-public-keys', publicKey, root], { XDG_CACHE_HOME: join(d, 'xdg') }));
-    oursT.push(timed(process.execPath, [join(repo, 'bin', 'nixwrt.js'), 'fetch', root, '--substituter', url, '--trusted-public-key', publicKey, '--cache-dir', join(d, 'cache'), '--out', join(d, 'out')]));
+    oursT.push(timed(nixwrtBin, ['fetch', root, '--substituter', url, '--trusted-public-key', publicKey, '--cache-dir', join(d, 'cache'), '--out', join(d, 'out')]));
     if (run === 0) same = treeDigest(join(d, 'nix-root', 'nix', 'store')) === treeDigest(join(d, 'out', 'nix', 'store'));
     // Without --out: only the verified NARs and their index (what a later build reads).
-    cacheOnlyT.push(timed(process.execPath, [join(repo, 'bin', 'nixwrt.js'), 'fetch', root, '--substituter', url, '--trusted-public-key', publicKey, '--cache-dir', join(freshDir(), 'cache')]));
+    cacheOnlyT.push(timed(nixwrtBin, ['fetch', root, '--substituter', url, '--trusted-public-key', publicKey, '--cache-dir', join(freshDir(), 'cache')]));
   }
   // Floors, on the same cache and server, right after the runs.
   const floorT = [];
@@ -206,7 +208,7 @@ for (const comp of ['xz', 'zstd']) {
   for (let run = 0; run < RUNS; run++) {
     for (const v of VARIANTS) {
       const d = freshDir();
-      jobsT[comp][v.key].push(timed(process.execPath, [join(repo, 'bin', 'nixwrt.js'), 'fetch', root, '--substituter', url, '--trusted-public-key', publicKey, '--cache-dir', join(d, 'cache'), '--out', join(d, 'out'), '--jobs', String(v.j), '--threads', String(v.t)]));
+      jobsT[comp][v.key].push(timed(nixwrtBin, ['fetch', root, '--substituter', url, '--trusted-public-key', publicKey, '--cache-dir', join(d, 'cache'), '--out', join(d, 'out'), '--jobs', String(v.j), '--threads', String(v.t)]));
     }
   }
   log(`${comp} --jobs/--threads: ${VARIANTS.map((v) => `${v.key}: ${jobsT[comp][v.key].map((x) => x.wall.toFixed(2)).join(' ')}`).join('; ')}`);
@@ -241,7 +243,7 @@ for (const comp of ['xz', 'zstd']) {
 const xzFiles = readdirSync(join(work, 'xz', 'nar')).map((f) => join(work, 'xz', 'nar', f));
 const xzCli = spawnSync('sh', ['-c', `command -v xz`]).status === 0 ? median([0, 1, 2].map(() => timed('sh', ['-c', 'cat "$@" | xz -dc > /dev/null', 'sh', ...xzFiles]))) : null;
 const bare = median([0, 1, 2].map(() => timed(process.execPath, ['-e', '0']).wall));
-const startups = [0, 1, 2].map(() => timed(process.execPath, [join(repo, 'bin', 'nixwrt.js'), '--version']));
+const startups = [0, 1, 2].map(() => timed(nixwrtBin, ['--version']));
 const startup = { wall: median(startups.map((x) => x.wall)), cpu: median(startups.map((x) => x.cpu)) };
 server.kill();
 rmSync(scratch, { recursive: true, force: true });

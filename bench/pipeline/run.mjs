@@ -14,6 +14,8 @@ import { benchConfig } from '../../dist/src/bench/compare.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'nixwrt-bench-pipeline-'));
 const example = join(root, 'examples', 'emu.ts');
+// Through bin/nixwrt, the sh launcher users run (it keeps NODE_EXTRA_CA_CERTS from Node's start).
+const nixwrtBin = join(root, 'bin', 'nixwrt');
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 // Copies differing only in their hostname, as a developer's edit would.
@@ -34,7 +36,7 @@ try {
   r = await benchConfig({ config: example, warmConfig: warmFile, moreWarmConfigs: moreWarm, work: join(work, 'lib') });
   const nixwrt = (config) => {
     const t = performance.now();
-    execFileSync(process.execPath, [join(root, 'bin', 'nixwrt.js'), 'build', config, '--out', join(work, 'cli-out'), '--cache-dir', join(work, 'cli-cache')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(nixwrtBin, ['build', config, '--out', join(work, 'cli-out'), '--cache-dir', join(work, 'cli-cache')], { stdio: ['ignore', 'ignore', 'inherit'] });
     return performance.now() - t;
   };
   cli.cold = nixwrt(example);
@@ -50,7 +52,7 @@ try {
 // `nixwrt build --watch`: from saving a hostname edit to the "built" line (polling included);
 // the median of three edits, after the watch's own cold build.
 async function watchLatency(config) {
-  const child = spawn(process.execPath, [join(root, 'bin', 'nixwrt.js'), 'build', config, '--watch', '--out', join(work, 'watch-out'), '--cache-dir', join(work, 'watch-cache')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(nixwrtBin, ['build', config, '--watch', '--out', join(work, 'watch-out'), '--cache-dir', join(work, 'watch-cache')], { stdio: ['ignore', 'pipe', 'inherit'] });
   let buffered = '';
   let waiting;
   child.stdout.on('data', (d) => {

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
+// Through bin/nixwrt, the sh launcher users run (it keeps NODE_EXTRA_CA_CERTS from Node's start).
+const nixwrtBin = join(repo, 'bin', 'nixwrt');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const comps = (process.env.BENCH_COMPS ?? 'xz,gzip').split(',');
 const wantTrees = (process.env.BENCH_TREES ?? 'mips,python').split(',');
@@ -76,7 +78,7 @@ for (const tree of trees) {
   const { bytes, entries } = du(tree.dir);
   for (const comp of comps) {
     const tools = {
-      nixwrt: () => [process.execPath, [join(repo, 'bin', 'nixwrt.js'), 'mksquashfs', tree.dir, join(work, 'ours.img'), '--comp', comp, '--all-root', '--mkfs-time', T, '--all-time', T, '--jobs', '2']],
+      nixwrt: () => [nixwrtBin, ['mksquashfs', tree.dir, join(work, 'ours.img'), '--comp', comp, '--all-root', '--mkfs-time', T, '--all-time', T, '--jobs', '2']],
       mksquashfs: () => ['mksquashfs', [tree.dir, join(work, 'theirs.img'), '-noappend', '-quiet', '-no-progress', '-comp', comp, '-processors', '2', '-all-root', '-mkfs-time', T, '-all-time', T]],
       gensquashfs: () => ['gensquashfs', ['-q', '-f', '-D', tree.dir, '-c', comp, '-b', '131072', '-j', '2', '--all-root', join(work, 'ng.img')]],
     };

@@ -198,9 +198,11 @@ class SubstituterSet {
   /** The first substituter's narinfo whose signature verifies; nothing is downloaded before. */
   async lookup(storePath: string, keys: PublicKey[], referrer?: string): Promise<Found> {
     const hash = storePathHashPart(storePath);
+    const subs = await this.open();
+    // After open(): the first lookups name why a substituter was skipped too.
     const notes: string[] = [...this.skipped];
     let untrusted = false;
-    for (const { sub } of await this.open()) {
+    for (const { sub } of subs) {
       const url = `${sub.url}/${hash}.narinfo`;
       let text: string | null;
       try {

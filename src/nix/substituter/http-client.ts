@@ -14,14 +14,46 @@
  * A request on a reused keep-alive connection that the server closed before answering is
  * sent once more on a new connection.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import type tlsModule from 'node:tls';
+import { isMainThread } from 'node:worker_threads';
 import { FetchError } from '../errors.js';
 
 // node:tls only for https (loading it costs a plain-http fetch start-up time).
 let tlsLoaded: typeof tlsModule | undefined;
 const tls = (): typeof tlsModule => (tlsLoaded ??= createRequire(import.meta.url)('node:tls') as typeof tlsModule);
+
+/** undefined: not decided yet; null: Node's default context. */
+let secureContextMade: tlsModule.SecureContext | null | undefined;
+
+/**
+ * The TLS context of every https connection. bin/nixwrt hands NODE_EXTRA_CA_CERTS over as
+ * NIXWRT_EXTRA_CA_CERTS so Node does not parse the file at every start; it is read here, once,
+ * on the first TLS connection, and added to Node's roots as Node itself would. One shared
+ * context: a `ca` list per connection would parse every certificate again each time.
+ */
+function secureContext(): tlsModule.SecureContext | undefined {
+  if (secureContextMade !== undefined) return secureContextMade ?? undefined;
+  secureContextMade = null;
+  const file = process.env.NIXWRT_EXTRA_CA_CERTS;
+  if (!file) return undefined;
+  try {
+    // A file without certificates adds none, silently, as with Node.
+    const pems = readFileSync(file, 'latin1').match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g);
+    if (!pems) return undefined;
+    // A system bundle repeats most of Node's roots: adding each once halves the parse (~50 ms).
+    const key = (pem: string): string => pem.replace(/\s+/g, '');
+    const roots = tls().rootCertificates;
+    const known = new Set(roots.map(key));
+    secureContextMade = tls().createSecureContext({ ca: [...roots, ...pems.filter((p) => !known.has(key(p)))] });
+  } catch (err) {
+    // Node's own warning for this case; worker threads leave it to the main thread.
+    if (isMainThread) process.stderr.write(`Warning: Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}\n`);
+  }
+  return secureContextMade ?? undefined;
+}
 
 const MAX_HEAD = 64 << 10;
 const HIGH_WATER = 1 << 20;
@@ -494,7 +526,7 @@ export class HttpClient {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     let c: Conn;
     if (url.protocol === 'https:') {
-      const socket = tls().connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] });
+      const socket = tls().connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], secureContext: secureContext() });
       c = new Conn(socket, this.opts.idleTimeoutMs, false);
     } else {
       const buffer = Buffer.allocUnsafe(READ_BUF);
