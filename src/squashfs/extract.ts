@@ -1,6 +1,6 @@
 /** Extract an image to a host directory (the `nixwrt unsquashfs` edge; file system I/O only). */
 import { execFileSync } from 'node:child_process';
-import { chmod, chown, lutimes, mkdir, open, symlink, utimes } from 'node:fs/promises';
+import { chmod, chown, link, lutimes, mkdir, open, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SquashfsImage, ReadInode } from './reader.js';
 
@@ -8,9 +8,19 @@ export async function extractSquashfs(img: SquashfsImage, dest: string): Promise
   const isRoot = process.getuid?.() === 0;
   const dirs: Array<{ path: string; inode: ReadInode }> = [];
   let entries = 0;
+  /** Hard links: the first path extracted for each inode with more than one link. */
+  const linked = new Map<number, string>();
   for (const { path, inode } of img.walk()) {
     const target = path === '/' ? dest : join(dest, path);
     entries++;
+    if (inode.nlink > 1 && inode.kind !== 'dir' && inode.kind !== 'socket') {
+      const first = linked.get(inode.inodeNumber);
+      if (first !== undefined) {
+        await link(first, target);
+        continue;
+      }
+      linked.set(inode.inodeNumber, target);
+    }
     switch (inode.kind) {
       case 'dir':
         await mkdir(target, { recursive: true });

@@ -21,16 +21,28 @@ export async function treeFromHostDir(dir: string): Promise<DirNode> {
     throw new SquashfsError('bad-source', `${dir}: ${(err as Error).message}`);
   }
   if (!st.isDirectory()) throw new SquashfsError('bad-source', `${dir} is not a directory`);
-  return scanDir(dir, st);
+  return scanDir(dir, st, new Map());
 }
 
-function scanDir(path: string, st: Stats): DirNode {
+/**
+ * `links` maps a host inode (device, inode number) with more than one link to its node: a hard
+ * link within the tree becomes the same node object in both places (one squashfs inode).
+ * (mksquashfs matches whole stat buffers, so a symlink whose atime its own readlink() just
+ * moved is not matched there; the inode is the same, so here it is.)
+ */
+function scanDir(path: string, st: Stats, links: Map<string, TreeNode>): DirNode {
   const children = new Map<string, TreeNode>();
   for (const name of readdirSync(path)) {
     const p = join(path, name);
     const s = lstatSync(p);
+    const key = s.nlink > 1 && !s.isDirectory() ? `${s.dev}:${s.ino}` : undefined;
+    const linked = key === undefined ? undefined : links.get(key);
+    if (linked) {
+      children.set(name, linked);
+      continue;
+    }
     const m = meta(s);
-    if (s.isDirectory()) children.set(name, scanDir(p, s));
+    if (s.isDirectory()) children.set(name, scanDir(p, s, links));
     else if (s.isFile()) children.set(name, { ...m, type: 'file', content: { kind: 'host-file', path: p, size: s.size } });
     else if (s.isSymbolicLink()) children.set(name, { ...m, type: 'symlink', target: readlinkSync(p) });
     else if (s.isCharacterDevice() || s.isBlockDevice()) {
@@ -41,6 +53,7 @@ function scanDir(path: string, st: Stats): DirNode {
       children.set(name, { ...m, type: s.isCharacterDevice() ? 'char' : 'block', major, minor });
     } else if (s.isFIFO()) children.set(name, { ...m, type: 'fifo' });
     else if (s.isSocket()) children.set(name, { ...m, type: 'socket' });
+    if (key !== undefined && children.has(name)) links.set(key, children.get(name)!);
   }
   return { ...meta(st), type: 'dir', children };
 }

@@ -1,6 +1,9 @@
 /**
  * The first writer stage: validate the tree, sort every directory by name bytes and number
  * the inodes as mksquashfs does (depth-first pre-order from 1, the root last).
+ * Hard links: the same non-directory node object in several places is one inode, numbered and
+ * written where it is first met in that order, with nlink the number of places (as mksquashfs
+ * does for a host inode seen twice). A directory seen twice is a cycle.
  */
 import type { DirNode, TreeNode } from '../rootfs/tree.js';
 import { MAX_NAME, MAX_SYMLINK } from './format.js';
@@ -13,6 +16,10 @@ export interface PNode {
   ino: number;
   /** Sorted children of a directory. */
   children: PNode[];
+  /** A hard link: the place where this inode was first met (and is written). */
+  linkOf?: PNode;
+  /** Places this inode appears in the tree (hard links), when more than one. */
+  nlink?: number;
 }
 
 const enc = new TextEncoder();
@@ -37,9 +44,12 @@ export function prepareTree(root: DirNode): { root: PNode; count: number; order:
   /** Pre-order list of every node except the root (data is written in this order). */
   const order: PNode[] = [];
   const seen = new Set<TreeNode>();
+  const linkable = new Map<TreeNode, PNode>();
   const visit = (p: PNode, depth: number) => {
-    if (seen.has(p.node)) throw new SquashfsError('cycle', `${p.path}: the tree contains the same node twice`);
-    seen.add(p.node);
+    if (p.node.type === 'dir') {
+      if (seen.has(p.node)) throw new SquashfsError('cycle', `${p.path}: the tree contains the same directory twice`);
+      seen.add(p.node);
+    }
     if (p.node.type === 'symlink') {
       const len = enc.encode(p.node.target).length;
       if (len > MAX_SYMLINK) throw new SquashfsError('too-large', `${p.path}: symlink target is ${len} bytes, over ${MAX_SYMLINK}`);
@@ -52,6 +62,14 @@ export function prepareTree(root: DirNode): { root: PNode; count: number; order:
     kids.sort((a, b) => compareBytes(a.name, b.name));
     p.children = kids;
     for (const k of kids) {
+      const first = k.node.type === 'dir' ? undefined : linkable.get(k.node);
+      if (first) {
+        k.ino = first.ino;
+        k.linkOf = first;
+        first.nlink = (first.nlink ?? 1) + 1;
+        continue;
+      }
+      if (k.node.type !== 'dir') linkable.set(k.node, k);
       k.ino = next++;
       order.push(k);
       visit(k, depth + 1);

@@ -74,6 +74,8 @@ function writeMetadata(root: PNode, count: number, files: Map<PNode, FileData>, 
     };
   };
 
+  /** Where each hard-linked inode was written (pre-order puts it before its other links). */
+  const written = new Map<PNode, { block: number; offset: number; type: number }>();
   const visitDir = (p: PNode, parentIno: number): { block: number; offset: number; type: number } => {
     const listing = new DirListing();
     let subdirs = 0;
@@ -82,6 +84,14 @@ function writeMetadata(root: PNode, count: number, files: Map<PNode, FileData>, 
       const n = c.node;
       let pos: { block: number; offset: number };
       let type: number;
+      const nlink = c.nlink ?? 1;
+      if (c.linkOf) {
+        // A hard link: an entry for the inode written where it was first met.
+        const first = written.get(c.linkOf)!;
+        listing.add(first.block, first.offset, c.ino, c.name, basicType(first.type));
+        byteCount += c.name.length + 8;
+        continue;
+      }
       switch (n.type) {
         case 'dir': {
           subdirs++;
@@ -94,26 +104,28 @@ function writeMetadata(root: PNode, count: number, files: Map<PNode, FileData>, 
           const fd = files.get(c)!;
           const size = contentSize(n.content);
           const sparse = fd.sparse >= size && size > 0 ? size - 1 : fd.sparse;
-          // mksquashfs 4.5 keeps the basic type for sparse files; only sizes force the extended one.
-          type = size >= 2 ** 32 || fd.blocksStart >= 2 ** 32 ? InodeType.LREG : InodeType.REG;
-          pos = add(c, { ...base(c, type), kind: 'file', blocksStart: fd.blocksStart, fragment: fd.fragment, fragOffset: fd.fragOffset, fileSize: size, sparse, nlink: 1, blockSizes: fd.blockSizes });
+          // mksquashfs 4.5 keeps the basic type for sparse files; sizes and links (the basic
+          // type has no nlink) force the extended one.
+          type = size >= 2 ** 32 || fd.blocksStart >= 2 ** 32 || nlink > 1 ? InodeType.LREG : InodeType.REG;
+          pos = add(c, { ...base(c, type), kind: 'file', blocksStart: fd.blocksStart, fragment: fd.fragment, fragOffset: fd.fragOffset, fileSize: size, sparse, nlink, blockSizes: fd.blockSizes });
           break;
         }
         case 'symlink':
           type = InodeType.SYMLINK;
-          pos = add(c, { ...base(c, type), kind: 'symlink', nlink: 1, target: enc.encode(n.target) });
+          pos = add(c, { ...base(c, type), kind: 'symlink', nlink, target: enc.encode(n.target) });
           break;
         case 'char':
         case 'block':
           type = n.type === 'char' ? InodeType.CHRDEV : InodeType.BLKDEV;
-          pos = add(c, { ...base(c, type), kind: 'dev', nlink: 1, rdev: encodeDev(n.major, n.minor) });
+          pos = add(c, { ...base(c, type), kind: 'dev', nlink, rdev: encodeDev(n.major, n.minor) });
           break;
         case 'fifo':
         case 'socket':
           type = n.type === 'fifo' ? InodeType.FIFO : InodeType.SOCKET;
-          pos = add(c, { ...base(c, type), kind: 'ipc', nlink: 1 });
+          pos = add(c, { ...base(c, type), kind: 'ipc', nlink });
           break;
       }
+      if (nlink > 1) written.set(c, { ...pos, type });
       listing.add(pos.block, pos.offset, c.ino, c.name, basicType(type));
       byteCount += c.name.length + 8;
     }
