@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The CLI's JS entry (bin/nixwrt, the sh launcher, runs it); the CLI is compiled to dist/ by
 // `npm ci` (prepare).
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 /**
@@ -31,7 +32,18 @@ function uvThreads(argv) {
 }
 restoreExtraCaCerts(process.env);
 process.env.UV_THREADPOOL_SIZE ??= String(uvThreads(process.argv));
-const { main } = await import('../dist/src/cli/main.js');
+
+/**
+ * The bundled CLI (dist/cli/, `npm run build`: fewer modules to load at start) when it is at
+ * least as new as the tsc output it is made from; after a `tsc -p .` alone (which rewrites every
+ * file) it would be stale, so the unbundled modules run instead.
+ */
+function cliEntry() {
+  const mtime = (rel) => statSync(new URL(rel, import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+  const bundle = '../dist/cli/main.js';
+  return mtime(bundle) >= mtime('../dist/src/cli/main.js') ? bundle : '../dist/src/cli/main.js';
+}
+const { main } = await import(cliEntry());
 
 main(process.argv).catch((err) => {
   process.stderr.write(`nixwrt: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -4,9 +4,9 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Device } from '../image/device.js';
 import { packageRoot } from '../util/package-root.js';
+import { moduleDir } from '../util/module-dir.js';
 import { dtsInputs } from '../image/devices.js';
 import type { BlockCache } from '../squashfs/index.js';
 import type { TaskPool } from '../workers/pool.js';
@@ -31,7 +31,7 @@ export async function cachedDtb(
   const { file, includeDirs } = dtsInputs(device, '/');
   const projectDir = join(packageRoot(), 'devices', 'dts');
   const project = await dirHashes(projectDir);
-  const compiler = await codeHash('../dt/');
+  const compiler = await codeHash('dt');
   const r = await cachedArtefact(store, { kind: 'dtb', dtsStorePath, file, includeDirs, bootargs, project, compiler }, make);
   return r.bytes;
 }
@@ -59,7 +59,7 @@ export async function cachedKernelLzma(
     load: k.device.loadAddress,
     entry: String(k.device.entryAddress),
     lzma: { ...KERNEL_LZMA },
-    code: [await codeHash('../kernel/'), await codeHash('../image/')],
+    code: [await codeHash('kernel'), await codeHash('image')],
   };
   const r = await cachedArtefact(store, inputs, async () => {
     const image = await raw();
@@ -84,7 +84,7 @@ export async function cachedStoreFileInfo(store: ArtefactStore, narHash: string,
 }
 
 export async function squashfsCache(store: ArtefactStore): Promise<BlockCache> {
-  return squashfsBlockCache(store, await codeHash('../squashfs/'));
+  return squashfsBlockCache(store, await codeHash('squashfs'));
 }
 
 const codeHashes = new Map<string, Promise<string>>();
@@ -93,11 +93,11 @@ const codeHashes = new Map<string, Promise<string>>();
  * A hash of the code that makes an artefact (this build's compiled or source files of that
  * folder), so changing an encoder's defaults or bugs never serves bytes the old code made.
  */
-export function codeHash(rel: string): Promise<string> {
-  let h = codeHashes.get(rel);
+export function codeHash(folder: string): Promise<string> {
+  let h = codeHashes.get(folder);
   if (!h) {
-    h = dirHashes(fileURLToPath(new URL(rel, import.meta.url))).then((m) => sha256Hex(canonicalJson(m)));
-    codeHashes.set(rel, h);
+    h = dirHashes(moduleDir(folder)).then((m) => sha256Hex(canonicalJson(m)));
+    codeHashes.set(folder, h);
   }
   return h;
 }
@@ -105,7 +105,8 @@ export function codeHash(rel: string): Promise<string> {
 /** name → SHA-256 of every file under `dir` (recursively), sorted by name. */
 async function dirHashes(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  const names = (await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []))
+  // A missing folder is an error: hashing nothing would key every version of the code alike.
+  const names = (await readdir(dir, { recursive: true, withFileTypes: true }))
     .filter((d) => d.isFile())
     .map((d) => join(d.parentPath, d.name))
     .sort();
