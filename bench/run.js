@@ -2,7 +2,7 @@
 // `npm run bench [-- NAME...]`: runs bench/NAME/run.mjs for each benchmark (all by default).
 // Each benchmark times our code against the peer tool in the same run and prints a
 // Markdown section; copy it into bench/RESULTS.md with the machine and command.
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, existsSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,12 @@ const all = readdirSync(here, { withFileTypes: true })
   .map((d) => d.name)
   .sort();
 const names = wanted.length > 0 ? wanted : all;
+// bin/nixwrt.js runs the bundled CLI only when it is current; after a `tsc -p .` alone the
+// benchmarks would time the slower unbundled start-up without saying so.
+const mtime = (rel) => statSync(join(here, '..', rel), { throwIfNoEntry: false })?.mtimeMs ?? -1;
+if (mtime('dist/cli/main.js') < mtime('dist/src/cli/main.js')) {
+  console.error('bench: dist/cli/ (the bundled CLI) is missing or older than dist/src/: the CLI runs unbundled; `npm run build` first');
+}
 let failed = false;
 for (const name of names) {
   if (!all.includes(name)) {
