@@ -18,7 +18,6 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import type tlsModule from 'node:tls';
-import { isMainThread } from 'node:worker_threads';
 import { FetchError } from '../errors.js';
 
 // node:tls only for https (loading it costs a plain-http fetch start-up time).
@@ -49,7 +48,9 @@ function secureContext(): tlsModule.SecureContext | undefined {
     const known = new Set(roots.map(key));
     secureContextMade = tls().createSecureContext({ ca: [...roots, ...pems.filter((p) => !known.has(key(p)))] });
   } catch (err) {
-    // Node's own warning for this case; worker threads leave it to the main thread.
+    // Node's own warning for this case; worker threads leave it to the main thread (required
+    // here only: node:worker_threads costs start-up time).
+    const { isMainThread } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
     if (isMainThread) process.stderr.write(`Warning: Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}\n`);
   }
   return secureContextMade ?? undefined;
