@@ -2,7 +2,6 @@
 // The CLI's JS entry (bin/nixwrt, the sh launcher, runs it); the CLI is compiled to dist/ by
 // `npm ci` (prepare).
 import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 
 /**
  * bin/nixwrt moved NODE_EXTRA_CA_CERTS to NIXWRT_EXTRA_CA_CERTS so Node skipped parsing it at
@@ -16,22 +15,7 @@ function restoreExtraCaCerts(env) {
   else delete env.NIXWRT_EXTRA_CA_CERTS;
 }
 
-/**
- * libuv's thread pool runs squashfs compression (system zlib/liblzma/libzstd through koffi) next
- * to file I/O. libuv reads its size on first use (module loading), so it is set here, before the
- * CLI loads. mksquashfs: one thread per compression job (--jobs, default one per CPU) and no
- * spare, so blocks can wait in libuv's queue and a thread that finishes one starts the next at
- * once (its reads and writes are synchronous). Other commands: one per CPU plus two for I/O.
- */
-function uvThreads(argv) {
-  const cpus = availableParallelism();
-  if (argv[2] !== 'mksquashfs') return Math.max(4, cpus + 2);
-  const i = argv.findIndex((a) => a === '--jobs' || a.startsWith('--jobs='));
-  const jobs = i < 0 ? cpus : Number(argv[i].startsWith('--jobs=') ? argv[i].slice(7) : argv[i + 1]);
-  return Number.isSafeInteger(jobs) && jobs > 0 ? Math.min(jobs, 1024) : 4;
-}
 restoreExtraCaCerts(process.env);
-process.env.UV_THREADPOOL_SIZE ??= String(uvThreads(process.argv));
 
 /**
  * The bundled CLI (dist/cli/, `npm run build`: fewer modules to load at start) when it is at
