@@ -16,7 +16,7 @@ export class NixFormatError extends NixwrtError<NixFormatCode> {}
 export type FetchCode =
   | 'not-found' // no substituter has the path (or a reference of it)
   | 'untrusted' // no signature by a trusted key verifies
-  | 'hash-mismatch' // NarHash or FileHash differs from what was downloaded
+  | 'hash-mismatch' // NarHash differs from what was downloaded
   | 'size-mismatch' // NarSize or FileSize differs
   | 'http' // a non-retryable HTTP status, or retries exhausted
   | 'network' // connection reset, timeout, truncated body after all retries
