@@ -22,6 +22,8 @@ export interface EntryMeta {
   gid: number;
   /** Seconds since the epoch. */
   mtime: number;
+  /** Extended attributes (full names, e.g. security.capability), in the order to store them. */
+  xattrs?: ReadonlyArray<readonly [name: string, value: Uint8Array]>;
 }
 
 export type TreeNode =

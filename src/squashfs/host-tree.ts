@@ -3,17 +3,20 @@ import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { DirNode, TreeNode } from '../rootfs/tree.js';
 import { SquashfsError } from './errors.js';
+import { readHostXattrs } from './host-xattrs.js';
 
-function meta(st: { mode: number; uid: number; gid: number; mtimeMs: number }) {
-  return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: Math.floor(st.mtimeMs / 1000) };
+function meta(st: { mode: number; uid: number; gid: number; mtimeMs: number }, path: string, withXattrs: boolean) {
+  const xattrs = withXattrs ? readHostXattrs(path) : [];
+  return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: Math.floor(st.mtimeMs / 1000), ...(xattrs.length > 0 ? { xattrs } : {}) };
 }
 
 /**
- * Scan `dir` recursively (no symlinks followed). File contents stay on disk as host-file sources.
+ * Scan `dir` recursively (no symlinks followed), with each entry's xattrs unless `xattrs` is
+ * false. File contents stay on disk as host-file sources.
  * Synchronous calls inside: one lstat per entry from the page cache costs less than a trip
  * through libuv's thread pool and a promise, and nothing else runs during the scan.
  */
-export async function treeFromHostDir(dir: string): Promise<DirNode> {
+export async function treeFromHostDir(dir: string, opts: { xattrs?: boolean } = {}): Promise<DirNode> {
   let st: Stats;
   try {
     st = lstatSync(dir);
@@ -21,7 +24,7 @@ export async function treeFromHostDir(dir: string): Promise<DirNode> {
     throw new SquashfsError('bad-source', `${dir}: ${(err as Error).message}`);
   }
   if (!st.isDirectory()) throw new SquashfsError('bad-source', `${dir} is not a directory`);
-  return scanDir(dir, st, new Map());
+  return scanDir(dir, st, new Map(), opts.xattrs ?? true);
 }
 
 /**
@@ -30,7 +33,7 @@ export async function treeFromHostDir(dir: string): Promise<DirNode> {
  * (mksquashfs matches whole stat buffers, so a symlink whose atime its own readlink() just
  * moved is not matched there; the inode is the same, so here it is.)
  */
-function scanDir(path: string, st: Stats, links: Map<string, TreeNode>): DirNode {
+function scanDir(path: string, st: Stats, links: Map<string, TreeNode>, xattrs: boolean): DirNode {
   const children = new Map<string, TreeNode>();
   for (const name of readdirSync(path)) {
     const p = join(path, name);
@@ -41,8 +44,8 @@ function scanDir(path: string, st: Stats, links: Map<string, TreeNode>): DirNode
       children.set(name, linked);
       continue;
     }
-    const m = meta(s);
-    if (s.isDirectory()) children.set(name, scanDir(p, s, links));
+    const m = meta(s, p, xattrs);
+    if (s.isDirectory()) children.set(name, scanDir(p, s, links, xattrs));
     else if (s.isFile()) children.set(name, { ...m, type: 'file', content: { kind: 'host-file', path: p, size: s.size } });
     else if (s.isSymbolicLink()) children.set(name, { ...m, type: 'symlink', target: readlinkSync(p) });
     else if (s.isCharacterDevice() || s.isBlockDevice()) {
@@ -55,7 +58,7 @@ function scanDir(path: string, st: Stats, links: Map<string, TreeNode>): DirNode
     else if (s.isSocket()) children.set(name, { ...m, type: 'socket' });
     if (key !== undefined && children.has(name)) links.set(key, children.get(name)!);
   }
-  return { ...meta(st), type: 'dir', children };
+  return { ...meta(st, path, xattrs), type: 'dir', children };
 }
 
 /** Clamp every mtime to at most `t` (SOURCE_DATE_EPOCH semantics). */

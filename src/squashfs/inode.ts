@@ -9,6 +9,8 @@ export interface InodeBase {
   gidIdx: number;
   mtime: number;
   inodeNumber: number;
+  /** Index of the inode's xattr list (extended types only); INVALID_XATTR for none. */
+  xattr?: number;
 }
 
 export type Inode =
@@ -61,7 +63,7 @@ export function encodeInode(ino: Inode): Uint8Array {
         dv!.setUint32(28, ino.parent, true);
         dv!.setUint16(32, ino.index.length, true);
         dv!.setUint16(34, ino.offset, true);
-        dv!.setUint32(36, INVALID_XATTR, true);
+        dv!.setUint32(36, ino.xattr ?? INVALID_XATTR, true);
         let p = 40;
         for (const e of ino.index) {
           dv!.setUint32(p, e.index, true);
@@ -89,7 +91,7 @@ export function encodeInode(ino: Inode): Uint8Array {
         dv!.setUint32(40, ino.nlink, true);
         dv!.setUint32(44, ino.fragment, true);
         dv!.setUint32(48, ino.fragOffset, true);
-        dv!.setUint32(52, INVALID_XATTR, true);
+        dv!.setUint32(52, ino.xattr ?? INVALID_XATTR, true);
         for (let i = 0; i < n; i++) dv!.setUint32(56 + 4 * i, ino.blockSizes[i]!, true);
       }
       break;
@@ -99,18 +101,18 @@ export function encodeInode(ino: Inode): Uint8Array {
       dv!.setUint32(16, ino.nlink, true);
       dv!.setUint32(20, ino.target.length, true);
       out!.set(ino.target, 24);
-      if (ino.type === InodeType.LSYMLINK) dv!.setUint32(24 + ino.target.length, INVALID_XATTR, true);
+      if (ino.type === InodeType.LSYMLINK) dv!.setUint32(24 + ino.target.length, ino.xattr ?? INVALID_XATTR, true);
       break;
     case 'dev':
       make(ino.type > 7 ? 28 : 24);
       dv!.setUint32(16, ino.nlink, true);
       dv!.setUint32(20, ino.rdev, true);
-      if (ino.type > 7) dv!.setUint32(24, INVALID_XATTR, true);
+      if (ino.type > 7) dv!.setUint32(24, ino.xattr ?? INVALID_XATTR, true);
       break;
     case 'ipc':
       make(ino.type > 7 ? 24 : 20);
       dv!.setUint32(16, ino.nlink, true);
-      if (ino.type > 7) dv!.setUint32(20, INVALID_XATTR, true);
+      if (ino.type > 7) dv!.setUint32(20, ino.xattr ?? INVALID_XATTR, true);
       break;
   }
   return out!;

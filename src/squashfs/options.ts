@@ -51,6 +51,8 @@ export interface SquashfsOptions {
   dedup?: boolean;
   /** Write the NFS export table (default true, as mksquashfs). */
   exportable?: boolean;
+  /** Store the entries' xattrs (default true, as mksquashfs; false: mksquashfs -no-xattrs). */
+  xattrs?: boolean;
   /** xz dictionary size (default: the block size). */
   xzDictSize?: number;
   /** BCJ filters tried per block besides plain LZMA2; the smallest result wins. */
@@ -77,6 +79,7 @@ export interface Resolved {
   alwaysFragments: boolean;
   dedup: boolean;
   exportable: boolean;
+  xattrs: boolean;
   blockCache: BlockCache | undefined;
   onProgress: ((done: number, total: number) => void) | undefined;
 }
@@ -138,6 +141,7 @@ export function resolveOptions(o: SquashfsOptions): Resolved {
     alwaysFragments: o.alwaysFragments ?? false,
     dedup: o.dedup ?? true,
     exportable: o.exportable ?? true,
+    xattrs: o.xattrs ?? true,
     blockCache: o.blockCache,
     onProgress: o.onProgress,
   };

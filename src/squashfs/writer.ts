@@ -9,7 +9,7 @@ import type { DirNode } from '../rootfs/tree.js';
 import { contentSize } from '../rootfs/tree.js';
 import { tempPathFor } from '../util/atomic-write.js';
 import { createPool, type TaskPool } from '../workers/pool.js';
-import { Flag, InodeType, PAD_TO, SUPERBLOCK_SIZE, encodeDev, basicType, INVALID_FRAG } from './format.js';
+import { Flag, InodeType, PAD_TO, SUPERBLOCK_SIZE, encodeDev, basicType, INVALID_FRAG, INVALID_XATTR } from './format.js';
 import { compressorId, compressorOptions } from './compressor.js';
 import { encodeMetadataBlock, encodeLookupTable, MetadataWriter } from './metadata.js';
 import { encodeInode, type Inode, type DirIndex } from './inode.js';
@@ -20,6 +20,7 @@ import { encodeSuperblock } from './superblock.js';
 import { resolveOptions, type Resolved, type SquashfsOptions } from './options.js';
 import { BufferSink, FileSink, type Sink } from './sink.js';
 import { SquashfsError } from './errors.js';
+import { XattrTable } from './xattrs.js';
 
 const enc = new TextEncoder();
 
@@ -39,6 +40,7 @@ class IdTable {
 }
 
 interface MetaResult {
+  xattrs: XattrTable;
   inodeTable: Uint8Array[];
   dirTable: Uint8Array[];
   rootRef: bigint;
@@ -53,6 +55,9 @@ function writeMetadata(root: PNode, count: number, files: Map<PNode, FileData>, 
   const dirs = new MetadataWriter(o.comp, raw, o.blockCache?.metadata);
   const ids = new IdTable();
   const refs: bigint[] = new Array<bigint>(count).fill(0n);
+  // Lists are numbered as inodes are written (mksquashfs reads them as it makes each inode).
+  const xattrs = new XattrTable(o.comp, raw, o.blockCache?.metadata);
+  const xattrOf = (p: PNode) => (o.xattrs ? xattrs.id(p.node.xattrs) : INVALID_XATTR);
 
   const add = (p: PNode, ino: Inode): { block: number; offset: number } => {
     const pos = inodes.position();
@@ -60,7 +65,7 @@ function writeMetadata(root: PNode, count: number, files: Map<PNode, FileData>, 
     refs[p.ino - 1] = (BigInt(pos.block) << 16n) | BigInt(pos.offset);
     return pos;
   };
-  const base = (p: PNode, type: number) => {
+  const base = (p: PNode, type: number, xattr: number) => {
     const n = p.node;
     const uid = o.allRoot ? 0 : n.uid;
     const gid = o.allRoot ? 0 : n.gid;
@@ -71,6 +76,7 @@ function writeMetadata(root: PNode, count: number, files: Map<PNode, FileData>, 
       gidIdx: ids.get(gid),
       mtime: o.allTime ?? n.mtime,
       inodeNumber: p.ino,
+      xattr,
     };
   };
 
@@ -106,24 +112,34 @@ function writeMetadata(root: PNode, count: number, files: Map<PNode, FileData>, 
           const sparse = fd.sparse >= size && size > 0 ? size - 1 : fd.sparse;
           // mksquashfs 4.5 keeps the basic type for sparse files; sizes and links (the basic
           // type has no nlink) force the extended one.
-          type = size >= 2 ** 32 || fd.blocksStart >= 2 ** 32 || nlink > 1 ? InodeType.LREG : InodeType.REG;
-          pos = add(c, { ...base(c, type), kind: 'file', blocksStart: fd.blocksStart, fragment: fd.fragment, fragOffset: fd.fragOffset, fileSize: size, sparse, nlink, blockSizes: fd.blockSizes });
+          const xattr = xattrOf(c);
+          type = size >= 2 ** 32 || fd.blocksStart >= 2 ** 32 || nlink > 1 || xattr !== INVALID_XATTR ? InodeType.LREG : InodeType.REG;
+          pos = add(c, { ...base(c, type, xattr), kind: 'file', blocksStart: fd.blocksStart, fragment: fd.fragment, fragOffset: fd.fragOffset, fileSize: size, sparse, nlink, blockSizes: fd.blockSizes });
           break;
         }
-        case 'symlink':
-          type = InodeType.SYMLINK;
-          pos = add(c, { ...base(c, type), kind: 'symlink', nlink, target: enc.encode(n.target) });
+        case 'symlink': {
+          const xattr = xattrOf(c);
+          type = xattr === INVALID_XATTR ? InodeType.SYMLINK : InodeType.LSYMLINK;
+          pos = add(c, { ...base(c, type, xattr), kind: 'symlink', nlink, target: enc.encode(n.target) });
           break;
+          break;
+        }
         case 'char':
-        case 'block':
+        case 'block': {
+          const xattr = xattrOf(c);
           type = n.type === 'char' ? InodeType.CHRDEV : InodeType.BLKDEV;
-          pos = add(c, { ...base(c, type), kind: 'dev', nlink, rdev: encodeDev(n.major, n.minor) });
+          if (xattr !== INVALID_XATTR) type = n.type === 'char' ? InodeType.LCHRDEV : InodeType.LBLKDEV;
+          pos = add(c, { ...base(c, type, xattr), kind: 'dev', nlink, rdev: encodeDev(n.major, n.minor) });
           break;
+        }
         case 'fifo':
-        case 'socket':
+        case 'socket': {
+          const xattr = xattrOf(c);
           type = n.type === 'fifo' ? InodeType.FIFO : InodeType.SOCKET;
-          pos = add(c, { ...base(c, type), kind: 'ipc', nlink });
+          if (xattr !== INVALID_XATTR) type = n.type === 'fifo' ? InodeType.LFIFO : InodeType.LSOCKET;
+          pos = add(c, { ...base(c, type, xattr), kind: 'ipc', nlink });
           break;
+        }
       }
       if (nlink > 1) written.set(c, { ...pos, type });
       listing.add(pos.block, pos.offset, c.ino, c.name, basicType(type));
@@ -140,15 +156,17 @@ function writeMetadata(root: PNode, count: number, files: Map<PNode, FileData>, 
       startBlock: dirs.blockStart(firstBlock + Math.floor((where.offset + e.index) / 8192)),
       name: e.name,
     }));
-    const isLdir = !(p.children.length < 257 && byteCount < 8192);
+    const xattr = xattrOf(p);
+    const isLdir = !(p.children.length < 257 && byteCount < 8192) || xattr !== INVALID_XATTR;
     const fileSize = bytes.length + 3;
     const type = isLdir ? InodeType.LDIR : InodeType.DIR;
-    const pos = add(p, { ...base(p, type), kind: 'dir', startBlock: where.block, offset: where.offset, nlink: subdirs + 2, fileSize, parent: parentIno, index });
+    const pos = add(p, { ...base(p, type, xattr), kind: 'dir', startBlock: where.block, offset: where.offset, nlink: subdirs + 2, fileSize, parent: parentIno, index });
     return { ...pos, type };
   };
   // mksquashfs gives the root the parent number one past the last inode.
   const r = visitDir(root, count + 1);
   return {
+    xattrs,
     inodeTable: inodes.finish(),
     dirTable: dirs.finish(),
     rootRef: (BigInt(r.block) << 16n) | BigInt(r.offset),
@@ -199,6 +217,14 @@ async function writeImage(root: DirNode, opts: SquashfsOptions, sink: Sink): Pro
     const it = encodeLookupTable(idBytes, sink.pos, o.comp, raw, o.blockCache?.metadata);
     for (const b of it.parts) await sink.write(b);
 
+    // After the id table, as mksquashfs writes it.
+    let xattrIdTableStart: number | undefined;
+    if (meta.xattrs.count > 0) {
+      const xt = meta.xattrs.encode(sink.pos);
+      for (const b of xt.parts) await sink.write(b);
+      xattrIdTableStart = xt.headerStart;
+    }
+
     const bytesUsed = sink.pos;
     const pad = (PAD_TO - (bytesUsed % PAD_TO)) % PAD_TO;
     if (pad) await sink.write(new Uint8Array(pad));
@@ -209,6 +235,7 @@ async function writeImage(root: DirNode, opts: SquashfsOptions, sink: Sink): Pro
     if (o.alwaysFragments) flags |= Flag.ALWAYS_FRAGMENTS;
     if (o.dedup) flags |= Flag.DUPLICATES;
     if (o.exportable) flags |= Flag.EXPORTABLE;
+    if (!o.xattrs) flags |= Flag.NO_XATTRS;
     if (compOpts) flags |= Flag.COMPRESSOR_OPTIONS;
     return encodeSuperblock({
       inodeCount: count,
@@ -224,7 +251,7 @@ async function writeImage(root: DirNode, opts: SquashfsOptions, sink: Sink): Pro
       rootInodeRef: meta.rootRef,
       bytesUsed,
       idTableStart: it.indexStart,
-      xattrIdTableStart: undefined,
+      xattrIdTableStart,
       inodeTableStart,
       directoryTableStart,
       fragmentTableStart: ft.indexStart,

@@ -33,6 +33,7 @@ export function register(program: Command): void {
     .option('--no-fragments', 'do not pack small files into fragments')
     .option('--always-fragments', 'also pack tails of larger files into fragments')
     .option('--no-dedup', 'do not store identical files once')
+    .option('--no-xattrs', 'do not store extended attributes (user., trusted., security.)')
     .option('--xz-dict-size <bytes>', 'xz dictionary size', size)
     .option('--xz-bcj <list>', `xz BCJ filters to try, comma-separated (${XZ_BCJ.join(',')})`)
     .option('--level <n>', 'compression level (gzip 1-9, zstd 1-22)', int)
@@ -44,7 +45,7 @@ export function register(program: Command): void {
       // Its size bounds the blocks compressing at once; threads start only for the fallback codecs.
       const pool = createPool({ threads: (o.jobs as number | undefined) ?? defaultThreads() });
       try {
-        const root = await treeFromHostDir(source);
+        const root = await treeFromHostDir(source, { xattrs: o.xattrs as boolean });
         if (o.pseudoFile) {
           const { applyPseudo } = await import('../../squashfs/pseudo.js');
           applyPseudo(root, await readFile(o.pseudoFile as string, 'utf8'), { mtime: mkfsTime, file: o.pseudoFile as string });
@@ -59,6 +60,7 @@ export function register(program: Command): void {
           fragments: o.fragments as boolean,
           alwaysFragments: Boolean(o.alwaysFragments),
           dedup: o.dedup as boolean,
+          xattrs: o.xattrs as boolean,
           xzDictSize: o.xzDictSize as number | undefined,
           xzBcj: o.xzBcj ? ((o.xzBcj as string).split(',').filter(Boolean) as XzBcj[]) : undefined,
           level: o.level as number | undefined,
