@@ -3,13 +3,16 @@ import { execFileSync } from 'node:child_process';
 import { chmod, chown, link, lutimes, mkdir, open, symlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SquashfsImage, ReadInode } from './reader.js';
+import { writeHostXattrs } from './host-xattrs.js';
 
-export async function extractSquashfs(img: SquashfsImage, dest: string): Promise<{ entries: number }> {
+/** `xattrsNotSet`: paths and names of xattrs the host refused (not root, or no support). */
+export async function extractSquashfs(img: SquashfsImage, dest: string): Promise<{ entries: number; xattrsNotSet: string[] }> {
   const isRoot = process.getuid?.() === 0;
   const dirs: Array<{ path: string; inode: ReadInode }> = [];
   let entries = 0;
   /** Hard links: the first path extracted for each inode with more than one link. */
   const linked = new Map<number, string>();
+  const xattrsNotSet: string[] = [];
   for (const { path, inode } of img.walk()) {
     const target = path === '/' ? dest : join(dest, path);
     entries++;
@@ -25,6 +28,7 @@ export async function extractSquashfs(img: SquashfsImage, dest: string): Promise
       case 'dir':
         await mkdir(target, { recursive: true });
         dirs.push({ path: target, inode });
+        for (const n of writeHostXattrs(target, img.xattrs(inode))) xattrsNotSet.push(`${path} ${n}`);
         continue;
       case 'file': {
         const fh = await open(target, 'w');
@@ -50,6 +54,8 @@ export async function extractSquashfs(img: SquashfsImage, dest: string): Promise
         continue; // as unsquashfs: sockets are not recreated
     }
     if (isRoot) await chown(target, inode.uid, inode.gid).catch(() => undefined);
+    const xattrs = img.xattrs(inode);
+    if (xattrs.length > 0) for (const n of writeHostXattrs(target, xattrs)) xattrsNotSet.push(`${path} ${n}`);
     if (inode.kind === 'symlink') {
       await lutimes(target, inode.mtime, inode.mtime);
     } else {
@@ -63,5 +69,5 @@ export async function extractSquashfs(img: SquashfsImage, dest: string): Promise
     await chmod(d.path, d.inode.mode);
     await utimes(d.path, d.inode.mtime, d.inode.mtime);
   }
-  return { entries };
+  return { entries, xattrsNotSet };
 }

@@ -11,15 +11,16 @@ interface Koffi {
   load(name: string): { func(sig: string): Fn };
 }
 
-let calls: { list: Fn; get: Fn } | null | undefined;
+let calls: { list: Fn; get: Fn; set: Fn } | null | undefined;
 
-function libc(): { list: Fn; get: Fn } | null {
+function libc(): { list: Fn; get: Fn; set: Fn } | null {
   if (calls !== undefined) return calls;
   try {
     const c = loadKoffi<Koffi>().load('libc.so.6');
     calls = {
       list: c.func('long llistxattr(const char *path, _Out_ uint8_t *list, size_t size)'),
       get: c.func('long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)'),
+      set: c.func('int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)'),
     };
   } catch {
     calls = null;
@@ -58,4 +59,14 @@ function readValue(c: { get: Fn }, path: string, name: string): Uint8Array | nul
     if (got >= 0) return buf.subarray(0, got);
   }
   return null;
+}
+
+/**
+ * Set `xattrs` on `path` (not following a symlink). Returns the names that could not be set
+ * (trusted. and security. need root; some file systems take none), or all of them without koffi.
+ */
+export function writeHostXattrs(path: string, xattrs: Xattrs): string[] {
+  const c = libc();
+  if (!c) return xattrs.map(([n]) => n);
+  return xattrs.filter(([name, value]) => c.set(path, name, value, value.length, 0) !== 0).map(([n]) => n);
 }

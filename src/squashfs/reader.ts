@@ -5,7 +5,8 @@
  * Errors are SquashfsError with a stable code.
  */
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
-import { DATA_RAW, INVALID_FRAG, InodeType, METADATA_SIZE, SUPERBLOCK_SIZE, decodeDev, basicType } from './format.js';
+import { DATA_RAW, INVALID_FRAG, INVALID_XATTR, InodeType, METADATA_SIZE, SUPERBLOCK_SIZE, decodeDev, basicType } from './format.js';
+import { XATTR_PREFIXES } from './xattrs.js';
 import { decodeSuperblock, type Superblock } from './superblock.js';
 import { decompressBlock } from './compressor.js';
 import { SquashfsError } from './errors.js';
@@ -27,6 +28,8 @@ export interface ReadBase {
   mtime: number;
   inodeNumber: number;
   nlink: number;
+  /** Index of its xattr list (extended types), or INVALID_XATTR. */
+  xattr: number;
   /** Inode reference this was read from. */
   ref: bigint;
 }
@@ -197,6 +200,7 @@ export class SquashfsImage {
       mtime: h.getUint32(8, true),
       inodeNumber: h.getUint32(12, true),
       nlink: 1,
+      xattr: INVALID_XATTR,
       ref,
     };
     if (base.inodeNumber < 1 || base.inodeNumber > sb.inodeCount) fail('bad-inode', `${what}: inode number ${base.inodeNumber} is outside 1..${sb.inodeCount}`);
@@ -221,7 +225,7 @@ export class SquashfsImage {
       }
       case InodeType.LDIR: {
         const d = take(24);
-        return { ...base, kind: 'dir', nlink: d.getUint32(0, true), fileSize: d.getUint32(4, true), startBlock: d.getUint32(8, true), parent: d.getUint32(12, true), offset: d.getUint16(18, true) };
+        return { ...base, kind: 'dir', nlink: d.getUint32(0, true), fileSize: d.getUint32(4, true), startBlock: d.getUint32(8, true), parent: d.getUint32(12, true), offset: d.getUint16(18, true), xattr: d.getUint32(20, true) };
       }
       case InodeType.REG: {
         const d = take(16);
@@ -234,7 +238,7 @@ export class SquashfsImage {
         const fileSize = Number(d.getBigUint64(8, true));
         const fragment = d.getUint32(28, true);
         if (!Number.isSafeInteger(fileSize)) fail('too-large', `${what}: file size out of range`);
-        return { ...base, kind: 'file', blocksStart: Number(d.getBigUint64(0, true)), nlink: d.getUint32(24, true), fragment, fragOffset: d.getUint32(32, true), fileSize, blockSizes: readBlocks(blockCountFor(fileSize, fragment)) };
+        return { ...base, kind: 'file', blocksStart: Number(d.getBigUint64(0, true)), nlink: d.getUint32(24, true), fragment, fragOffset: d.getUint32(32, true), xattr: d.getUint32(36, true), fileSize, blockSizes: readBlocks(blockCountFor(fileSize, fragment)) };
       }
       case InodeType.SYMLINK:
       case InodeType.LSYMLINK: {
@@ -242,7 +246,8 @@ export class SquashfsImage {
         const len = d.getUint32(4, true);
         if (len > 4096) fail('bad-inode', `${what}: symlink target of ${len} bytes`);
         const t = take(len);
-        return { ...base, kind: 'symlink', nlink: d.getUint32(0, true), target: utf8.decode(new Uint8Array(t.buffer)) };
+        const xattr = type === InodeType.LSYMLINK ? take(4).getUint32(0, true) : INVALID_XATTR;
+        return { ...base, kind: 'symlink', nlink: d.getUint32(0, true), xattr, target: utf8.decode(new Uint8Array(t.buffer)) };
       }
       case InodeType.BLKDEV:
       case InodeType.CHRDEV:
@@ -250,18 +255,85 @@ export class SquashfsImage {
       case InodeType.LCHRDEV: {
         const d = take(8);
         const { major, minor } = decodeDev(d.getUint32(4, true));
-        return { ...base, kind: basicType(type) === InodeType.CHRDEV ? 'char' : 'block', nlink: d.getUint32(0, true), major, minor };
+        const xattr = type > 7 ? take(4).getUint32(0, true) : INVALID_XATTR;
+        return { ...base, kind: basicType(type) === InodeType.CHRDEV ? 'char' : 'block', nlink: d.getUint32(0, true), xattr, major, minor };
       }
       case InodeType.FIFO:
       case InodeType.SOCKET:
       case InodeType.LFIFO:
       case InodeType.LSOCKET: {
-        const d = take(4);
-        return { ...base, kind: basicType(type) === InodeType.FIFO ? 'fifo' : 'socket', nlink: d.getUint32(0, true) };
+        const d = take(type > 7 ? 8 : 4);
+        const xattr = type > 7 ? d.getUint32(4, true) : INVALID_XATTR;
+        return { ...base, kind: basicType(type) === InodeType.FIFO ? 'fifo' : 'socket', nlink: d.getUint32(0, true), xattr };
       }
       default:
         fail('bad-inode', `${what}: unknown inode type ${type}`);
     }
+  }
+
+  private xattrIds?: Array<{ ref: bigint; count: number; size: number }>;
+  private xattrKvStart = 0;
+
+  /** An inode's xattrs (full names, stored order); empty when it has none. */
+  xattrs(inode: ReadInode): Array<[string, Uint8Array]> {
+    if (inode.xattr === INVALID_XATTR) return [];
+    const sb = this.superblock;
+    const what = `xattrs of inode ${inode.inodeNumber}`;
+    if (sb.xattrIdTableStart === undefined) fail('bad-inode', `${what}: xattr index ${inode.xattr} but the image has no xattr table`);
+    const tableEnd = sb.xattrIdTableStart;
+    if (!this.xattrIds) {
+      const hb = this.readAt(tableEnd, 16, 'xattr table header');
+      const h = new DataView(hb.buffer, hb.byteOffset, 16);
+      const kvStart = Number(h.getBigUint64(0, true));
+      const count = h.getUint32(8, true);
+      if (kvStart < sb.directoryTableStart || kvStart >= tableEnd) fail('out-of-bounds', `xattr table start ${kvStart} is outside ${sb.directoryTableStart}..${tableEnd}`);
+      this.xattrKvStart = kvStart;
+      this.xattrIds = this.readLookup(tableEnd + 16, count, 16, 'xattr id').map((b) => {
+        const dv = new DataView(b.buffer, b.byteOffset, 16);
+        return { ref: dv.getBigUint64(0, true), count: dv.getUint32(8, true), size: dv.getUint32(12, true) };
+      });
+    }
+    const entry = this.xattrIds[inode.xattr];
+    if (!entry) fail('bad-inode', `${what}: xattr index ${inode.xattr} is past the xattr id table (${this.xattrIds.length})`);
+    // Each entry takes at least 8 bytes of the key/value blocks: bounds counts and sizes.
+    const room = (tableEnd - this.xattrKvStart) * (METADATA_SIZE / 2);
+    if (entry.count * 8 > room) fail('too-large', `${what}: ${entry.count} xattrs, more than the table holds`);
+    const at = (ref: bigint) => {
+      const off = Number(ref & 0xffffn);
+      if (off >= METADATA_SIZE) fail('bad-metadata', `${what}: offset ${off} in an xattr reference`);
+      return { pos: this.xattrKvStart + Number(ref >> 16n), off };
+    };
+    const read = (p: { pos: number; off: number }, n: number) => {
+      // Linux caps a value at 64 KiB (XATTR_SIZE_MAX): a larger size is forged.
+      if (n > 65536 || n > room) fail('too-large', `${what}: ${n} bytes in one xattr field`);
+      const r = this.metaRead(p.pos, p.off, n, tableEnd, 'xattr table');
+      return { bytes: r.bytes, next: { pos: r.pos, off: r.off } };
+    };
+    let cur = at(entry.ref);
+    const take = (n: number) => {
+      const r = read(cur, n);
+      cur = r.next;
+      return r.bytes;
+    };
+    const u32 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
+    const out: Array<[string, Uint8Array]> = [];
+    for (let i = 0; i < entry.count; i++) {
+      const k = new DataView(take(4).buffer);
+      const type = k.getUint16(0, true);
+      const prefix = XATTR_PREFIXES.find(([, t]) => t === (type & 0xff))?.[0];
+      if (prefix === undefined) fail('bad-metadata', `${what}: unknown xattr prefix type ${type & 0xff}`);
+      const name = prefix + utf8.decode(take(k.getUint16(2, true)));
+      const vsize = u32(take(4));
+      if (type & 0x100) {
+        // Out of line: a reference to a squashfs_xattr_val (u32 size, then the bytes).
+        if (vsize !== 8) fail('bad-metadata', `${what}: out-of-line value reference of ${vsize} bytes`);
+        const val = read(at(new DataView(take(8).buffer).getBigUint64(0, true)), 4);
+        out.push([name, read(val.next, u32(val.bytes)).bytes]);
+      } else {
+        out.push([name, take(vsize)]);
+      }
+    }
+    return out;
   }
 
   root(): ReadInode {

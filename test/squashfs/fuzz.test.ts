@@ -12,9 +12,9 @@ function sample(): DirNode {
     type: 'dir',
     children: new Map<string, TreeNode>([
       ['a', { ...meta, type: 'dir', children: sub }],
-      ['big', file(9000, 'big')],
-      ['link', { ...meta, type: 'symlink', target: 'big' }],
-      ['dev', { ...meta, type: 'char', major: 1, minor: 3 }],
+      ['big', { ...file(9000, 'big'), xattrs: [['user.long', mixed(300, 'x')], ['security.s', new Uint8Array([1, 2, 3])]] }],
+      ['link', { ...meta, type: 'symlink', target: 'big', xattrs: [['trusted.t', mixed(300, 'x')]] }],
+      ['dev', { ...meta, type: 'char', major: 1, minor: 3, xattrs: [['security.d', mixed(40, 'y')], ['user.dup', mixed(40, 'y')]] }],
     ]),
   };
 }
@@ -34,7 +34,10 @@ function rng(seed: number) {
 async function readAll(img: Uint8Array): Promise<'ok' | 'error'> {
   try {
     const r = await openSquashfs(img, { maxFileSize: 1 << 20, maxEntries: 10_000 });
-    for (const { inode } of r.walk()) if (inode.kind === 'file') r.readFile(inode);
+    for (const { inode } of r.walk()) {
+      if (inode.kind === 'file') r.readFile(inode);
+      r.xattrs(inode);
+    }
     return 'ok';
   } catch (err) {
     if (err instanceof SquashfsError) return 'error';

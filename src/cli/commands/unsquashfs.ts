@@ -14,8 +14,10 @@ export function register(program: Command): void {
         if (o.list) {
           for (const { path } of img.walk()) process.stdout.write(`${o.dest}${path === '/' ? '' : path}\n`);
         } else {
-          const { entries } = await extractSquashfs(img, o.dest);
+          const { entries, xattrsNotSet } = await extractSquashfs(img, o.dest);
           process.stdout.write(`${entries} entries extracted to ${o.dest}\n`);
+          // As unsquashfs: a warning, not a failure (trusted./security. need root).
+          if (xattrsNotSet.length > 0) process.stderr.write(`nixwrt: ${xattrsNotSet.length} xattrs could not be set, e.g. ${xattrsNotSet[0]}\n`);
         }
       } finally {
         img.close();
