@@ -59,6 +59,11 @@ export function basicType(t: number): number {
   return t > 7 ? t - 7 : t;
 }
 
+/** The extended inode type of a basic one (they add nlink, xattr and larger fields). */
+export function extendedType(t: number): number {
+  return t > 7 ? t : t + 7;
+}
+
 /** Device number as the kernel's new_encode_dev: 12-bit major, 20-bit minor. */
 export function encodeDev(major: number, minor: number): number {
   return ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & 0xfff00) << 12);

@@ -9,7 +9,7 @@ import type { DirNode } from '../rootfs/tree.js';
 import { contentSize } from '../rootfs/tree.js';
 import { tempPathFor } from '../util/atomic-write.js';
 import { createPool, type TaskPool } from '../workers/pool.js';
-import { Flag, InodeType, PAD_TO, SUPERBLOCK_SIZE, encodeDev, basicType, INVALID_FRAG, INVALID_XATTR } from './format.js';
+import { Flag, InodeType, PAD_TO, SUPERBLOCK_SIZE, encodeDev, basicType, extendedType, INVALID_FRAG, INVALID_XATTR } from './format.js';
 import { compressorId, compressorOptions } from './compressor.js';
 import { encodeMetadataBlock, encodeLookupTable, MetadataWriter } from './metadata.js';
 import { encodeInode, type Inode, type DirIndex } from './inode.js';
@@ -98,6 +98,10 @@ function writeMetadata(root: PNode, count: number, files: Map<PNode, FileData>, 
         byteCount += c.name.length + 8;
         continue;
       }
+      // A directory's list is read after its contents (visitDir), the others' here, in the order
+      // mksquashfs reads them. Inodes with xattrs take the extended type (it has the index).
+      const xattr = n.type === 'dir' ? INVALID_XATTR : xattrOf(c);
+      const withXattr = (basic: number) => (xattr === INVALID_XATTR ? basic : extendedType(basic));
       switch (n.type) {
         case 'dir': {
           subdirs++;
@@ -112,34 +116,24 @@ function writeMetadata(root: PNode, count: number, files: Map<PNode, FileData>, 
           const sparse = fd.sparse >= size && size > 0 ? size - 1 : fd.sparse;
           // mksquashfs 4.5 keeps the basic type for sparse files; sizes and links (the basic
           // type has no nlink) force the extended one.
-          const xattr = xattrOf(c);
-          type = size >= 2 ** 32 || fd.blocksStart >= 2 ** 32 || nlink > 1 || xattr !== INVALID_XATTR ? InodeType.LREG : InodeType.REG;
+          type = size >= 2 ** 32 || fd.blocksStart >= 2 ** 32 || nlink > 1 ? InodeType.LREG : withXattr(InodeType.REG);
           pos = add(c, { ...base(c, type, xattr), kind: 'file', blocksStart: fd.blocksStart, fragment: fd.fragment, fragOffset: fd.fragOffset, fileSize: size, sparse, nlink, blockSizes: fd.blockSizes });
           break;
         }
-        case 'symlink': {
-          const xattr = xattrOf(c);
-          type = xattr === INVALID_XATTR ? InodeType.SYMLINK : InodeType.LSYMLINK;
+        case 'symlink':
+          type = withXattr(InodeType.SYMLINK);
           pos = add(c, { ...base(c, type, xattr), kind: 'symlink', nlink, target: enc.encode(n.target) });
           break;
-          break;
-        }
         case 'char':
-        case 'block': {
-          const xattr = xattrOf(c);
-          type = n.type === 'char' ? InodeType.CHRDEV : InodeType.BLKDEV;
-          if (xattr !== INVALID_XATTR) type = n.type === 'char' ? InodeType.LCHRDEV : InodeType.LBLKDEV;
+        case 'block':
+          type = withXattr(n.type === 'char' ? InodeType.CHRDEV : InodeType.BLKDEV);
           pos = add(c, { ...base(c, type, xattr), kind: 'dev', nlink, rdev: encodeDev(n.major, n.minor) });
           break;
-        }
         case 'fifo':
-        case 'socket': {
-          const xattr = xattrOf(c);
-          type = n.type === 'fifo' ? InodeType.FIFO : InodeType.SOCKET;
-          if (xattr !== INVALID_XATTR) type = n.type === 'fifo' ? InodeType.LFIFO : InodeType.LSOCKET;
+        case 'socket':
+          type = withXattr(n.type === 'fifo' ? InodeType.FIFO : InodeType.SOCKET);
           pos = add(c, { ...base(c, type, xattr), kind: 'ipc', nlink });
           break;
-        }
       }
       if (nlink > 1) written.set(c, { ...pos, type });
       listing.add(pos.block, pos.offset, c.ino, c.name, basicType(type));
