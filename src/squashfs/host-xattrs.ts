@@ -40,10 +40,11 @@ export function readHostXattrs(path: string): Xattrs {
     const got = c.list(path, buf, size);
     if (got < 0) continue;
     const out: Array<readonly [string, Uint8Array]> = [];
-    const names = Buffer.from(buf.buffer, 0, got).toString('latin1').split('\0').filter((n) => n !== '');
+    // Names as UTF-8 (koffi passes strings back as UTF-8, so valid names round-trip).
+    const names = Buffer.from(buf.buffer, 0, got).toString('utf8').split('\0').filter((n) => n !== '');
     for (const name of names) {
       const value = readValue(c, path, name);
-      if (value) out.push([Buffer.from(name, 'latin1').toString('utf8'), value]);
+      if (value) out.push([name, value]);
     }
     return out;
   }

@@ -66,6 +66,7 @@ function makeTree(root: string): string {
     [join(src, 'etc/deep/d'), 'user.one', hex('same value, 8+ bytes')],
     [join(src, 'etc/deep/d'), 'user.two', hex('same value, 8+ bytes')],
     [join(src, 'etc/deep/d'), 'user.mid', hex('m'.repeat(100))], // inline: not over 128
+    [join(src, 'etc/deep/d'), 'user.ünïcödé', hex('u')],
     [join(src, 'link'), 'trusted.link', hex('L')],
     [join(src, 'fifo'), 'security.fifo', hex('F')],
   ];
