@@ -174,7 +174,7 @@ export async function writeData(
   // With the system libraries, blocks compress on libuv's thread pool, at most pool.threads at
   // once, and the pool's worker threads are never started; otherwise (fallback codecs) in the
   // pool. Threads 0: on this thread, through the pool's same-thread mode.
-  // When libuv's pool is no larger than pool.threads (bin/nixwrt.js sizes it so for mksquashfs), the
+  // When libuv's pool is no larger than pool.threads (the bin/nixwrt launcher sizes it so for mksquashfs), the
   // pool itself caps the compressions at once, and as many blocks again wait in its queue: a
   // thread that finishes a block starts the next at once, without a round trip through this
   // thread (two thread wake-ups per block, costly on a VM).

@@ -39,11 +39,6 @@ interface Item {
   ref: bigint;
 }
 
-/** The prefix type of `name`, or undefined for a prefix squashfs cannot store. */
-export function xattrType(name: string): number | undefined {
-  return XATTR_PREFIXES.find(([p]) => name.startsWith(p))?.[1];
-}
-
 const u16 = (n: number) => new Uint8Array([n & 0xff, n >>> 8]);
 const u32 = (n: number) => new Uint8Array([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24]);
 const u64 = (n: bigint) => {
@@ -73,12 +68,13 @@ export class XattrTable {
 
   /** The id of an inode's xattr list, written on first use; INVALID_XATTR when it has none. */
   id(xattrs: Xattrs | undefined): number {
+    // Called for every inode; most have none.
+    if (!xattrs || xattrs.length === 0) return INVALID_XATTR;
     const items: Item[] = [];
-    for (const [fullName, value] of xattrs ?? []) {
-      const type = xattrType(fullName);
-      if (type === undefined) continue;
-      const prefix = XATTR_PREFIXES.find(([, t]) => t === type)![0];
-      items.push({ type, fullName, name: enc.encode(fullName.slice(prefix.length)), value, ref: INVALID_REF });
+    for (const [fullName, value] of xattrs) {
+      const prefix = XATTR_PREFIXES.find(([p]) => fullName.startsWith(p));
+      if (!prefix) continue;
+      items.push({ type: prefix[1], fullName, name: enc.encode(fullName.slice(prefix[0].length)), value, ref: INVALID_REF });
     }
     if (items.length === 0) return INVALID_XATTR;
     const key = JSON.stringify(items.map((x) => [x.fullName, Buffer.from(x.value).toString('base64')]));
