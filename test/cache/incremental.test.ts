@@ -13,6 +13,7 @@ import { build, type BuildResult } from '../../src/build.js';
 import { ArtefactStore } from '../../src/cache/index.js';
 import { havePeers } from '../helpers/peer.js';
 import { standinKernelLock } from '../e2e/test-cache.js';
+import { slow } from '../helpers/slack.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -43,7 +44,7 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-as'))('incremental builds (gl-mt300
       time: 1_700_000_000,
     };
     base = await run(configFor('inc', baseModules), warmCache);
-  }, 300_000);
+  }, slow(300_000));
 
   it('fills the cache on a cold build: squashfs blocks, DTBs, kernel LZMA', () => {
     expect(base.cache.hits).toBe(0);
@@ -67,7 +68,7 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-as'))('incremental builds (gl-mt300
       expect(warm.manifest).toEqual({ ...cold.manifest });
       expect(warm.cache.hits).toBeGreaterThan(0);
       expect(warm.cache.puts).toBeLessThan(cold.cache.puts);
-    }, 300_000);
+    }, slow(300_000));
   }
 
   it('the hostname edit reuses the DTBs and the kernel LZMA streams', async () => {
@@ -75,7 +76,7 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-as'))('incremental builds (gl-mt300
     // Only the blocks that hold /etc/hostname (and its fragment) are new.
     expect(warm.cache.puts).toBeLessThanOrEqual(3);
     expect(warm.cache.misses).toBe(warm.cache.puts);
-  }, 300_000);
+  }, slow(300_000));
 
   it('a damaged entry is found by verify, and a build rebuilds it with the same bytes', async () => {
     const store = new ArtefactStore(warmCache);
@@ -90,5 +91,5 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-as'))('incremental builds (gl-mt300
     expect(bytesOf(again)).toEqual(bytesOf(base));
     expect(again.cache.damaged).toBeGreaterThan(0);
     expect((await store.verify()).damaged.length).toBe(5 - again.cache.damaged);
-  }, 300_000);
+  }, slow(300_000));
 });

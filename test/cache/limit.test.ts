@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { build } from '../../src/build.js';
 import { ArtefactStore, artefactKey } from '../../src/cache/index.js';
 import { cacheMaxSize, DEFAULT_CACHE_MAX_SIZE } from '../../src/cache/limit.js';
+import { slow } from '../helpers/slack.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -58,5 +59,5 @@ describe('artefact cache limit', () => {
     expect(third.cache.puts).toBe(0);
     expect(third.cache.gc).toBeUndefined();
     expect(third.timings.some((t) => t.stage === 'cache-gc')).toBe(false);
-  }, 300_000);
+  }, slow(300_000));
 });

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { build } from '../../src/build.js';
 import { isNixwrtError } from '../../src/errors.js';
 import { differences, snapshot, watchBuild, type WatchEvent } from '../../src/watch.js';
+import { slow } from '../helpers/slack.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -118,7 +119,7 @@ export default { device: 'qemu-malta', hostname, lock: ${JSON.stringify(join(roo
     for (const r of [fixed.kind === 'built' ? fixed.result : cold, cold]) {
       for (const f of r.files) expect(createHash('sha256').update(readFileSync(join(r.outDir, f.file))).digest('hex'), f.file).toBe(f.sha256);
     }
-  }, 300_000);
+  }, slow(300_000));
 });
 
 describe('watchBuild wake-up', () => {
@@ -151,7 +152,7 @@ describe('watchBuild wake-up', () => {
     expect(second).toMatchObject({ kind: 'built', changed: [config] });
     stop.abort();
     await done;
-  }, 120_000);
+  }, slow(120_000));
 });
 
 describe('nixwrt build --watch --json', () => {
@@ -190,5 +191,5 @@ describe('nixwrt build --watch --json', () => {
     }
     expect(await exited).toBe(0);
     expect(lines).toHaveLength(3);
-  }, 300_000);
+  }, slow(300_000));
 });

@@ -12,6 +12,7 @@ import { classicTools } from '../../src/bench/classic.js';
 import { benchConfig } from '../../src/bench/compare.js';
 import { getDevice } from '../../src/image/devices.js';
 import { havePeers } from '../helpers/peer.js';
+import { slow } from '../helpers/slack.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -41,7 +42,7 @@ describe.skipIf(!havePeers(...classicTools(getDevice('qemu-malta'))))('nixwrt be
     expect(out.rootfsBytes.ours).toBeGreaterThan(0);
     expect(out.machine.loadBefore).toHaveLength(3);
     rmSync(work, { recursive: true, force: true });
-  }, 600_000);
+  }, slow(600_000));
 });
 
 describe('benchConfig', () => {
@@ -51,5 +52,5 @@ describe('benchConfig', () => {
     expect(r.classic).toBeUndefined();
     expect(r.ratios.coldOverClassic).toBeUndefined();
     expect(r.warm.result.cache.misses).toBe(0);
-  }, 300_000);
+  }, slow(300_000));
 });

@@ -7,6 +7,7 @@ import { dirname, join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/util/package-root.js';
 import { havePeers } from '../helpers/peer.js';
+import { slow } from '../helpers/slack.js';
 
 // NODE_EXTRA_CA_CERTS through the sh launcher (bin/nixwrt), which defers it to our HTTP client,
 // and through the JS entry run directly (Node loads it). Runs the compiled CLI (npm test
@@ -93,14 +94,14 @@ describe.skipIf(!havePeers('openssl'))('NODE_EXTRA_CA_CERTS', () => {
       const bad = await run(launcher, fetchArgs('--threads', threads), envWith({}));
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/self[- ]signed certificate/);
-    }, 60_000);
+    }, slow(60_000));
   }
 
   it('node bin/nixwrt.js fetches with the extra cert (Node loads it)', async () => {
     const ok = await run(process.execPath, [entry, ...fetchArgs()], envWith({ NODE_EXTRA_CA_CERTS: cert }));
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout.split('\n')).toContain(storePath);
-  }, 60_000);
+  }, slow(60_000));
 
   it('bin/nixwrt keeps the file from Node\'s start: an unreadable one warns only when TLS is used', async () => {
     const missing = join(work, 'no-such.pem');
@@ -115,7 +116,7 @@ describe.skipIf(!havePeers('openssl'))('NODE_EXTRA_CA_CERTS', () => {
     expect(fetched.stderr).toContain(`Warning: Ignoring extra certs from \`${missing}\`, load failed: ENOENT`);
     expect(fetched.stderr).toMatch(/self[- ]signed certificate/);
     expect(fetched.stderr.match(/Ignoring extra certs/g)).toHaveLength(1);
-  }, 60_000);
+  }, slow(60_000));
 
   it('the CLI process (and so its children) sees NODE_EXTRA_CA_CERTS restored', async () => {
     const config = join(work, 'env.ts');
@@ -136,7 +137,7 @@ describe.skipIf(!havePeers('openssl'))('NODE_EXTRA_CA_CERTS', () => {
     // Run directly, Node loaded it: a handed-over name left in the environment is dropped.
     expect(await seen(process.execPath, [entry], envWith({ NODE_EXTRA_CA_CERTS: cert, NIXWRT_EXTRA_CA_CERTS: cert }))).toEqual([`node=${cert}`, 'nixwrt=undefined']);
     expect(await seen(launcher, [], envWith({}))).toEqual(['node=undefined', 'nixwrt=undefined']);
-  }, 60_000);
+  }, slow(60_000));
 
   it('bin/nixwrt works through a symlink, as npm installs it', async () => {
     const bin = join(work, 'node_modules', '.bin');
@@ -145,5 +146,5 @@ describe.skipIf(!havePeers('openssl'))('NODE_EXTRA_CA_CERTS', () => {
     const r = await run(join(bin, 'nixwrt'), ['--version'], envWith({}));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version);
-  }, 60_000);
+  }, slow(60_000));
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fetchBar, progressFor, ProgressBars, type TtyLike } from '../../src/cli/progress.js';
+import { slow } from '../helpers/slack.js';
 
 function fakeTty(isTTY = true): TtyLike & { text: string } {
   const s = { isTTY, columns: 80, text: '', write: (c: string) => ((s.text += c), true) };
@@ -78,5 +79,5 @@ describe('progress bars', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('built qemu-malta');
-  }, 300_000);
+  }, slow(300_000));
 });

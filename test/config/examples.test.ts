@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluateConfig, loadSystem } from '../../src/config/evaluate.js';
 import { loadConfig, loadLock } from '../../src/config/load.js';
+import { slow } from '../helpers/slack.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const example = (n: string) => join(root, 'examples', n);
@@ -48,5 +49,5 @@ describe('examples', () => {
   it('type-check: every example compiles against defineConfig', () => {
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     expect(() => execFileSync(process.execPath, [tsc, '-p', join(root, 'examples/tsconfig.json')], { stdio: 'pipe' })).not.toThrow();
-  }, 120_000);
+  }, slow(120_000));
 });

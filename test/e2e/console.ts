@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { slow } from '../helpers/slack.js';
 
 /**
  * A serial console driven from a test: collects output, waits for patterns, runs shell
@@ -20,8 +21,9 @@ export class Console {
     this.child.stdin!.write(s);
   }
 
+  /** Waits up to `ms` (scaled by the machine's load, as test timeouts are) for `re`. */
   async waitFor(re: RegExp, ms: number, from = 0): Promise<RegExpExecArray> {
-    const deadline = Date.now() + ms;
+    const deadline = Date.now() + slow(ms);
     for (;;) {
       const m = re.exec(this.text.slice(from));
       if (m) return m;

@@ -15,6 +15,7 @@ import { havePeers } from '../helpers/peer.js';
 import type { Console } from './console.js';
 import { type Booted, bootEmulator, fixturePackages, freePort, retry, servicesUp } from './qemu.js';
 import { serveDir } from './serve.js';
+import { slow } from '../helpers/slack.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const cli = join(root, 'bin', 'nixwrt.js');
@@ -48,13 +49,13 @@ describe.skipIf(!havePeers('qemu-system-mipsel'))('examples/emu.ts end to end', 
       cli, 'build', config, '--out', out, '--cache-dir', join(work, 'cache'),
       '--substituter', cache.url, '--trusted-public-key', readFileSync(join(root, 'fixtures', 'cache.pub'), 'utf8').trim(),
       '--json',
-    ], { timeout: 240_000 });
+    ], { timeout: slow(240_000) });
     const result = JSON.parse(stdout) as { files: Array<{ file: string }> };
     expect(result.files.map((f) => f.file)).toEqual(['emulator/vmlinux', 'emulator/rootfs.squashfs', 'emulator/run.json']);
     expect(cache.requests.some((p) => p.endsWith('.narinfo'))).toBe(true);
     manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
     expect(manifest.hostname).toBe(system.hostname);
-  }, 300_000);
+  }, slow(300_000));
 
   it('boots with nixwrt run and gives a shell on the console', async () => {
     expect(existsSync(join(out, 'emulator', 'run.json'))).toBe(true);
@@ -62,7 +63,7 @@ describe.skipIf(!havePeers('qemu-system-mipsel'))('examples/emu.ts end to end', 
     booted = await bootEmulator(join(out, 'emulator'), { sshPort });
     con = booted.con;
     expect(await con.run('echo ok')).toBe('ok\n');
-  }, 150_000);
+  }, slow(150_000));
 
   it('has the configured hostname', async () => {
     expect((await con.run('hostname')).trim()).toBe(system.hostname);
@@ -90,7 +91,7 @@ describe.skipIf(!havePeers('qemu-system-mipsel'))('examples/emu.ts end to end', 
     for (const n of services) expect(status).toMatch(new RegExp(`^${n} running \\d+ starts=1$`, 'm'));
     await new Promise((r) => setTimeout(r, 5000));
     expect(await con.run('/etc/svc/status')).toBe(status);
-  }, 300_000);
+  }, slow(300_000));
 
   it.skipIf(!havePeers('ssh'))('answers ssh on loopback: dropbear with the demo key, through QEMU user networking', async () => {
     const key = join(work, 'demo-ssh-key');
@@ -102,8 +103,8 @@ describe.skipIf(!havePeers('qemu-system-mipsel'))('examples/emu.ts end to end', 
     ];
     // The guest gets its address by DHCP and dropbear makes its host key on first use: retry.
     await retry(async () => {
-      const { stdout } = await run('ssh', args, { timeout: 30_000 });
+      const { stdout } = await run('ssh', args, { timeout: slow(30_000) });
       expect(stdout).toBe(`${system.hostname}\n${system.hostname}\n`);
     });
-  }, 240_000);
+  }, slow(240_000));
 });

@@ -14,6 +14,7 @@ import { build, type BuildResult } from '../../src/build.js';
 import { getDevice } from '../../src/image/devices.js';
 import type { Manifest } from '../../src/image/manifest.js';
 import { havePeers } from '../helpers/peer.js';
+import { slow } from '../helpers/slack.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const lock = join(root, 'fixtures', 'lock.json');
@@ -52,7 +53,7 @@ describe('every example builds from the fixture cache', () => {
       for (const f of r.files) expect(statSync(join(work, ex, f.file)).size).toBe(f.size);
       // Every package a module asked for is in the closure the image carries.
       for (const p of Object.values(m.packages)) expect(m.storePaths).toContain(p);
-    }, 300_000);
+    }, slow(300_000));
   }
 
   it('puts hostapd into extensino and ppp into defalutroute', () => {
@@ -146,5 +147,5 @@ describe('configs that must fail', () => {
     expect(m, e.stderr).not.toBeNull();
     expect(Number(m![1]) - Number(m![2])).toBe(0xfb0000);
     expect(e.stderr).toContain('[partition-overflow]');
-  }, 300_000);
+  }, slow(300_000));
 });

@@ -13,6 +13,7 @@ import { findParts } from '../../src/image/inspect.js';
 import type { Manifest } from '../../src/image/manifest.js';
 import { havePeers } from '../helpers/peer.js';
 import { fixtureFile } from '../kernel/fixture-kernel.js';
+import { slow } from '../helpers/slack.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -47,7 +48,7 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-objcopy', 'nix-store', 'dumpimage',
       time: 1_700_000_000,
     };
     result = await build(buildOpts);
-  }, 300_000);
+  }, slow(300_000));
 
   const out = (f: string) => join(work, 'out', f);
   const manifest = () => JSON.parse(readFileSync(out('manifest.json'), 'utf8')) as Manifest;
@@ -107,5 +108,5 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-objcopy', 'nix-store', 'dumpimage',
     const again = await build({ ...buildOpts, outDir: join(work, 'out2') });
     expect(again.files.map((f) => f.sha256)).toEqual(result.files.map((f) => f.sha256));
     expect(readFileSync(join(work, 'out2', 'manifest.json'), 'utf8')).toBe(readFileSync(out('manifest.json'), 'utf8'));
-  }, 300_000);
+  }, slow(300_000));
 });

@@ -16,6 +16,7 @@ import { loadConfig, loadSystem, type System } from '../../src/config/index.js';
 import { havePeers } from '../helpers/peer.js';
 import type { Console } from './console.js';
 import { type Booted, bootEmulator, fixturePackages, freePort, retry, servicesUp } from './qemu.js';
+import { slow } from '../helpers/slack.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const lockPackages = fixturePackages('kernel-malta', 'hostapd', 'ppp', 'rsync');
@@ -48,7 +49,7 @@ describe.skipIf(!havePeers('qemu-system-mipsel'))('arhcive on qemu-malta, with h
     rsyncPort = await freePort();
     booted = await bootEmulator(join(out, 'emulator'), { forwards: [[rsyncPort, 873]] });
     con = booted.con;
-  }, 400_000);
+  }, slow(400_000));
 
   afterAll(async () => {
     await booted?.stop();
@@ -82,7 +83,7 @@ describe.skipIf(!havePeers('qemu-system-mipsel'))('arhcive on qemu-malta, with h
     await new Promise((r) => setTimeout(r, 5000));
     expect(await con.run('/etc/svc/status')).toBe(status);
     expect(await con.run('cat /etc/rsyncd.conf')).toBe(String(system.files['/etc/rsyncd.conf']!.content));
-  }, 60_000);
+  }, slow(60_000));
 
   it('answers the rsync protocol on the forwarded port and lists the backup module', async () => {
     // The guest gets its address by DHCP: retry for a while.
@@ -92,7 +93,7 @@ describe.skipIf(!havePeers('qemu-system-mipsel'))('arhcive on qemu-malta, with h
       expect(reply).toMatch(/^backup\s+nightly backups$/m);
       expect(reply).toMatch(/^@RSYNCD: EXIT$/m);
     });
-  }, 120_000);
+  }, slow(120_000));
 });
 
 /** The rsync daemon handshake and `#list` request (what `rsync rsync://HOST:PORT/` sends). */

@@ -14,6 +14,7 @@ import { loadConfig, loadSystem } from '../../src/config/index.js';
 import { havePeers } from '../helpers/peer.js';
 import type { Console } from './console.js';
 import { type Booted, bootEmulator, fixturePackages, retry, servicesUp } from './qemu.js';
+import { slow } from '../helpers/slack.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const lockPackages = fixturePackages('kernel-malta', 'hostapd', 'wpa-supplicant');
@@ -42,7 +43,7 @@ describe.skipIf(!havePeers('qemu-system-mipsel'))('extensino on qemu-malta: host
     await build({ config: join(work, 'extensino-malta.json'), outDir: out, cacheDir: join(work, 'cache'), jobs: 2 });
     booted = await bootEmulator(join(out, 'emulator'));
     con = booted.con;
-  }, 400_000);
+  }, slow(400_000));
 
   afterAll(async () => {
     await booted?.stop();
@@ -65,7 +66,7 @@ describe.skipIf(!havePeers('qemu-system-mipsel'))('extensino on qemu-malta: host
     expect(status).toMatch(/^freq=2437$/m);
     // The radio is an AP (iftype 3, NL80211_IFTYPE_AP) and carries the BSS.
     expect(await con.run('cat /sys/class/net/wlan0/operstate')).toBe('up\n');
-  }, 60_000);
+  }, slow(60_000));
 
   it('has br0 with the wired port and the radio in it', async () => {
     expect(await con.run('ls /sys/class/net/br0/brif')).toBe('eth0\nwlan0\n');
@@ -93,7 +94,7 @@ describe.skipIf(!havePeers('qemu-system-mipsel'))('extensino on qemu-malta: host
     }, 15, 2000);
     expect(sta.startsWith(`${mac}\n`)).toBe(true);
     expect(await con.run('cat /sys/class/net/wlan1/operstate')).toBe('up\n');
-  }, 60_000);
+  }, slow(60_000));
 
   it('carries the station\'s DHCP through the access point and the bridge to the wired side', async () => {
     // udhcpc on wlan1 asks QEMU's DHCP server, which is only reachable wlan1 -> (hwsim) wlan0 ->
@@ -104,11 +105,11 @@ describe.skipIf(!havePeers('qemu-system-mipsel'))('extensino on qemu-malta: host
       return out;
     }, 4, 2000);
     expect(r).toMatch(/lease of 10\.0\.2\.\d+ obtained/);
-  }, 150_000);
+  }, slow(150_000));
 
   it('gets an address for br0 by DHCP through the bridge', async () => {
     await retry(async () => {
       expect(await con.run('ip -4 addr show dev br0')).toMatch(/inet 10\.0\.2\.\d+\//);
     });
-  }, 120_000);
+  }, slow(120_000));
 });

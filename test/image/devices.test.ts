@@ -5,6 +5,7 @@ import { compileDtsFile, toDtb } from '../../src/dt/index.js';
 import { dtsInputs, getDevice, listDevices } from '../../src/image/devices.js';
 import { havePeers } from '../helpers/peer.js';
 import { LINUX_TAR, linuxDtsTree } from './linux-dts.js';
+import { slow } from '../helpers/slack.js';
 
 describe('device profiles', () => {
   it('carries the flash facts of DESIGN.md', () => {
@@ -50,4 +51,4 @@ describe.skipIf(!havePeers('cpp', 'dtc') || !existsSync(LINUX_TAR))('board DTS a
       expect(back).toMatch(d.soc === 'malta' ? /mti,malta/ : /memory@0 {\n\t\tdevice_type = "memory";\n\t\treg = <0x00 0x8000000>;/);
     });
   }
-}, 120_000);
+}, slow(120_000));

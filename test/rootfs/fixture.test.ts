@@ -8,6 +8,7 @@ import { DEBIAN_BUSYBOX_STATIC_APPLETS } from '../../src/config/modules/busybox-
 import { buildRootfs, resolvePath } from '../../src/rootfs/builder.js';
 import { fixtureClosure } from './fixture-closure.js';
 import { bytesOf, dump, lookup } from './helpers.js';
+import { slow } from '../helpers/slack.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cache = join(root, 'fixtures/cache');
@@ -43,5 +44,5 @@ describe.skipIf(!existsSync(join(cache, 'nix-cache-info')))('rootfs of examples/
     expect((await bytesOf(lookup(tree, '/etc/inittab'))).toString()).toContain('::askfirst:-/bin/sh\n');
     // Determinism over the real closure.
     expect(dump(await buildRootfs(system, closure, { mtime: 0 }))).toEqual(dump(tree));
-  }, 120_000);
+  }, slow(120_000));
 });

@@ -10,6 +10,7 @@ import { writeSquashfs } from '../../src/squashfs/index.js';
 import { havePeers } from '../helpers/peer.js';
 import { fixtureClosure } from './fixture-closure.js';
 import { bytesOf, lookup } from './helpers.js';
+import { slow } from '../helpers/slack.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cache = join(root, 'fixtures/cache');
@@ -46,5 +47,5 @@ describe.skipIf(!havePeers('unsquashfs') || !existsSync(join(cache, 'nix-cache-i
     const bb = join(out, system.packages[0]!.storePath, 'bin/busybox');
     expect(lstatSync(bb).size).toBe(closure.get(system.packages[0]!.storePath)!.listing.entries!.bin!.entries!.busybox!.size);
     expect(readFileSync(bb).equals(await bytesOf(lookup(tree, `${system.packages[0]!.storePath}/bin/busybox`)))).toBe(true);
-  }, 180_000);
+  }, slow(180_000));
 });

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { SystemService } from '../../src/config/types.js';
 import { serviceOrder, supervisorFiles } from '../../src/rootfs/services.js';
 import { evalModules } from '../config/helpers.js';
+import { slow } from '../helpers/slack.js';
 
 // The generated supervisor scripts, run for real on the host's /bin/sh (POSIX; busybox ash on
 // the device) with SVC_ROOT pointing at a temp dir. init's respawn is played by the test.
@@ -75,7 +76,7 @@ describe('supervisor scripts', () => {
     expect(await until(() => line('a') === 'a down starts=1', 3000)).toBe(true);
     const a2 = supervise('a'); // what init's respawn does
     expect(await until(() => line('a') === `a running ${a2.pid} starts=2`, 6000)).toBe(true);
-  }, 30_000);
+  }, slow(30_000));
 
   it('every generated script of the examples parses as shell', async () => {
     const s = await evalModules([

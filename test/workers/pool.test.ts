@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPool } from '../../src/workers/pool.js';
+import { slow } from '../helpers/slack.js';
 
 describe('task pool', () => {
   const input = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) & 0xff);
@@ -50,5 +51,5 @@ describe('task pool shutdown', () => {
       expect(out.sum).toBe(6);
       await pool.close();
     }
-  }, 120_000);
+  }, slow(120_000));
 });
