@@ -72,8 +72,8 @@ async function writeContents(img: SquashfsImage, fh: FileHandle, inode: Extract<
       pos += bytesWritten;
     }
   }
-  // A hole at the end: the size comes from truncate (nothing after it was written).
-  if (pos < inode.fileSize) await fh.truncate(inode.fileSize);
+  // A hole at the end was skipped, not written: truncate sets the size (a no-op otherwise).
+  if (sparse) await fh.truncate(inode.fileSize);
 }
 
 export async function extractSquashfs(img: SquashfsImage, dest: string): Promise<ExtractResult> {

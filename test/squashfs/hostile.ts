@@ -30,17 +30,16 @@ function renameEntry(img: Uint8Array, from: string, to: string): Uint8Array {
 }
 
 /**
- * An image whose root lists, in this order:
+ * An image holding a file `a-first` and a directory `sub` that lists, in this order:
  * - symlink-then-dir: `evil0` → `target`, then a directory `evil0` holding `payload`;
  * - symlink-then-file: `evil0` → `target`, then a file `evil0`;
  * - dir-and-file: a directory `same0` (holding `inner`), then a file `same0`;
  * - unsorted: `b3` listed before `b2`.
- * Each also holds `a-first` (a file before the bad entries, so something is already written
- * when the extractor meets them).
+ * So `a-first` and `sub` are already written when the extractor reads `sub` and meets them.
  */
 export async function hostileImage(kind: HostileKind, target = '/tmp/nowhere'): Promise<Uint8Array> {
   const first: [string, TreeNode] = ['a-first', file('written before the bad entry\n')];
-  const write = (entries: Array<[string, TreeNode]>) => writeSquashfsToBuffer(dir([first, ...entries]) as DirNode, { comp: 'none', mkfsTime: 1, jobs: 0 });
+  const write = (entries: Array<[string, TreeNode]>) => writeSquashfsToBuffer(dir([first, ['sub', dir(entries)]]) as DirNode, { comp: 'none', mkfsTime: 1, jobs: 0 });
   switch (kind) {
     case 'symlink-then-dir':
       return renameEntry(await write([['evil0', link(target)], ['evil1', dir([['payload', file('pwned\n')]])]]), 'evil1', 'evil0');
