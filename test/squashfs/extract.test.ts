@@ -78,6 +78,15 @@ type Manifest = Record<string, Entry> & { links?: string[][] };
 const manifest = (dir: string): Manifest => JSON.parse(execFileSync('python3', ['-c', MANIFEST, dir], { encoding: 'utf8', maxBuffer: 64 << 20 })) as Manifest;
 const key = (path: string | Buffer) => Buffer.from(path).toString('hex');
 const S_IFSOCK = 0o140000;
+const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+
+/** Root with setpriv, and a checkout the user nobody can read (not one under a 0700 home). */
+function nobodyCanRun(): boolean {
+  if (!isRoot || !havePeers('setpriv')) return false;
+  const ok = spawnSync('setpriv', [...NOBODY, process.execPath, cli, '--version']).status === 0;
+  if (!ok) process.stderr.write('[skip] the user nobody cannot run bin/nixwrt.js from this checkout\n');
+  return ok;
+}
 
 describe.skipIf(!havePeers('mksquashfs', 'unsquashfs', 'python3'))('nixwrt unsquashfs gives the tree unsquashfs 4.5 gives', () => {
   let work: string;
@@ -179,6 +188,25 @@ describe.skipIf(!havePeers('mksquashfs', 'unsquashfs', 'python3'))('nixwrt unsqu
     expect(sp).toEqual(peer[key('sparse')]);
     expect(ours[key('zeros')]!.blocks! * 512).toBeGreaterThanOrEqual(1 << 20);
     expect(ours[key('zeros')]).toEqual(peer[key('zeros')]);
+  });
+
+  it.skipIf(!nobodyCanRun())('as a user that is not root: owners ours, setuid dropped, devices skipped with exit 2, as unsquashfs', () => {
+    const user = NOBODY;
+    const nobody = join(work, 'nobody');
+    mkdirSync(nobody, { mode: 0o777 });
+    execFileSync('chmod', ['755', work]);
+    execFileSync('chmod', ['777', nobody]);
+    execFileSync('chmod', ['644', img]);
+    const theirs = spawnSync('setpriv', [...user, 'unsquashfs', '-no-progress', '-d', join(nobody, 'peer'), img], { encoding: 'utf8' });
+    const mine = spawnSync('setpriv', [...user, process.execPath, cli, 'unsquashfs', '-d', join(nobody, 'ours'), img], { encoding: 'utf8' });
+    expect(theirs.status).toBe(2);
+    expect(mine.status).toBe(2);
+    expect(mine.stderr).toContain('2 devices not created (not root)');
+    const a = manifest(join(nobody, 'ours'));
+    expect(a[key('null')]).toBeUndefined();
+    expect(a[key('dir/suid')]!.mode).toBe('0o755');
+    expect(a[key('dir')]!.owner).toEqual([65534, 65534]);
+    expect(a).toEqual(manifest(join(nobody, 'peer')));
   });
 
   it('-l lists the same bytes as unsquashfs -l', () => {
