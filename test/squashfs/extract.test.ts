@@ -320,6 +320,7 @@ describe('paths given to nixwrt unsquashfs and mksquashfs', () => {
     writeFileSync(join(work, 'src', 'f'), 'f\n');
     mkdirSync(join(work, 'full'));
     writeFileSync(join(work, 'full', 'keep'), 'keep\n');
+    expect(nixwrt(['mksquashfs', join(work, 'src'), join(work, 'a.img')]).status).toBe(0);
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
   const fails = (args: string[], code: string) => {
@@ -333,11 +334,12 @@ describe('paths given to nixwrt unsquashfs and mksquashfs', () => {
   it('a missing source directory: [bad-source]', () => fails(['mksquashfs', join(work, 'nope'), join(work, 'o.img')], 'bad-source'));
   it('a file as the source directory: [bad-source]', () => fails(['mksquashfs', join(work, 'src', 'f'), join(work, 'o.img')], 'bad-source'));
   it('a directory as the output image: [bad-output]', () => fails(['mksquashfs', join(work, 'src'), work], 'bad-output'));
+  it('a file as the output image\'s directory: [bad-output]', () => fails(['mksquashfs', join(work, 'src'), join(work, 'src', 'f', 'o.img')], 'bad-output'));
+  it('a file as -d\'s directory: [bad-output]', () => fails(['unsquashfs', '-d', join(work, 'src', 'f', 'x'), join(work, 'a.img')], 'bad-output'));
   it('a missing pseudo file: [bad-input]', () => fails(['mksquashfs', join(work, 'src'), join(work, 'o.img'), '--pseudo-file', join(work, 'nope.pf')], 'bad-input'));
 
   it('-d naming a directory that is not empty: [bad-output], its contents untouched', async () => {
     const img = join(work, 'a.img');
-    expect(nixwrt(['mksquashfs', join(work, 'src'), img]).status).toBe(0);
     fails(['unsquashfs', '-d', join(work, 'full'), img], 'bad-output');
     expect(readdirSync(join(work, 'full'))).toEqual(['keep']);
     // An empty one is taken (replaced by the tree, as unsquashfs extracts into it).

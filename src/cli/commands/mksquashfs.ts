@@ -1,4 +1,5 @@
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Command, Option, InvalidArgumentError } from 'commander';
 // The writer's own modules, not the squashfs index: the reader and extractor are start-up time
 // this command never uses.
@@ -43,6 +44,8 @@ export function register(program: Command): void {
     .action(async (source: string, image: string, o: Record<string, unknown>) => {
       // Paths first, as typed errors: a bare ENOENT or EISDIR would say neither which nor why.
       if ((await lstat(image).catch(() => undefined))?.isDirectory()) throw new SquashfsError('bad-output', `${image} is a directory, not an image file`);
+      const parent = await stat(dirname(image)).catch(() => undefined);
+      if (parent && !parent.isDirectory()) throw new SquashfsError('bad-output', `${dirname(image)} is not a directory`);
       const pseudo = o.pseudoFile
         ? await readFile(o.pseudoFile as string, 'utf8').catch((err: Error) => {
             throw new SquashfsError('bad-input', `pseudo file ${o.pseudoFile as string}: ${err.message}`, { cause: err });
