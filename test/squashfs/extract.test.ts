@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { havePeers } from '../helpers/peer.js';
 import { packageRoot } from '../../src/util/package-root.js';
 import type { DirNode, TreeNode } from '../../src/rootfs/tree.js';
-import { extractSquashfs, openSquashfs, writeSquashfsToBuffer } from '../../src/squashfs/index.js';
+import { extractSquashfs, openSquashfs, SquashfsError, writeSquashfsToBuffer } from '../../src/squashfs/index.js';
 import { hostileImage, type HostileKind } from './hostile.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -271,6 +271,8 @@ describe('hostile images: a typed error, nothing written outside -d, no partial 
     { kind: 'symlink-then-file', code: 'duplicate', link: 'relative' },
     { kind: 'dir-and-file', code: 'duplicate' },
     { kind: 'unsorted', code: 'unsorted' },
+    { kind: 'dotdot', code: 'bad-directory' },
+    { kind: 'slash', code: 'bad-directory' },
   ];
   for (const c of cases) {
     it(`${c.kind}${c.link ? ` (${c.link} link)` : ''}: [${c.code}] from the library and the CLI, canary untouched, -d not left behind`, async () => {
@@ -295,13 +297,74 @@ describe('hostile images: a typed error, nothing written outside -d, no partial 
   }
 
   it.skipIf(!havePeers('unsquashfs'))('unsquashfs 4.5 refuses the same images', async () => {
-    for (const kind of ['symlink-then-dir', 'symlink-then-file', 'dir-and-file', 'unsorted'] as const) {
+    for (const kind of ['symlink-then-dir', 'symlink-then-file', 'dir-and-file', 'unsorted', 'dotdot', 'slash'] as const) {
       const imgPath = join(work, `peer-${kind}.img`);
       writeFileSync(imgPath, await hostileImage(kind, outside));
       const r = spawnSync('unsquashfs', ['-no-progress', '-d', join(work, `peer-${kind}`), imgPath], { encoding: 'utf8' });
       expect(r.status).not.toBe(0);
-      expect(r.stderr).toContain('directory has duplicate names or is unsorted');
+      expect(r.stderr).toContain(kind === 'dotdot' || kind === 'slash' ? 'invalid characters in name' : 'directory has duplicate names or is unsorted');
+      rmSync(imgPath);
+      rmSync(join(work, `peer-${kind}`), { recursive: true, force: true });
     }
+  });
+
+  it('300 images with bits flipped in their inode and directory tables or names changed: extracted whole or refused with a SquashfsError, never written outside, never left half-written', async () => {
+    const meta = { mode: 0o755, uid: 0, gid: 0, mtime: 1 };
+    const f = (text: string): TreeNode => ({ ...meta, type: 'file', content: { kind: 'bytes', data: new TextEncoder().encode(text) } });
+    const l = (target: string): TreeNode => ({ ...meta, mode: 0o777, type: 'symlink', target });
+    const d = (entries: Array<[string, TreeNode]>): TreeNode => ({ ...meta, type: 'dir', children: new Map(entries) });
+    // Links out of dest (absolute and relative) beside directories and files whose names differ
+    // from theirs by one byte: a changed byte can make a duplicate or an unsorted pair.
+    const tree = d([
+      ['l0', l(outside)],
+      ['l1', d([['f0', f('a')], ['l2', l('../../outside/file')], ['l3', d([['f1', f('b')]])]])],
+      ['l2', l('../outside')],
+      ['l3', f('c')],
+      ['m0', d([['l0', l(join(outside, 'file'))], ['l1', f('d')]])],
+    ]) as DirNode;
+    const good = await writeSquashfsToBuffer(tree, { comp: 'none', mkfsTime: 1, jobs: 0 });
+    const dv = new DataView(good.buffer, good.byteOffset);
+    const inodes = Number(dv.getBigUint64(64, true));
+    const dirs = Number(dv.getBigUint64(72, true));
+    const ids = Number(dv.getBigUint64(48, true));
+    // Where the two-byte names are in the directory table.
+    const names = [...Buffer.from(good.subarray(dirs, ids)).toString('latin1').matchAll(/[lmf][0-3]/g)].map((m) => dirs + m.index);
+    let x = 2463534242;
+    const rand = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) / 2 ** 32;
+    };
+    canary();
+    const before = canaryState();
+    const counts = { ok: 0, refused: 0, duplicate: 0 };
+    const dest = join(work, 'fuzz');
+    for (let i = 0; i < 300; i++) {
+      const img = good.slice();
+      if (i % 2 === 0) {
+        for (let k = 0; k < 1 + Math.floor(rand() * 3); k++) img[inodes + Math.floor(rand() * (ids - inodes))] ^= 1 << Math.floor(rand() * 8);
+      } else {
+        // Rename an entry: another letter or digit, often the name of a neighbour.
+        const at = names[Math.floor(rand() * names.length)]!;
+        if (rand() < 0.5) img[at] = 'lmf'.charCodeAt(Math.floor(rand() * 3));
+        else img[at + 1] = '0123'.charCodeAt(Math.floor(rand() * 4));
+      }
+      try {
+        await extractSquashfs(await openSquashfs(img, { maxFileSize: 1 << 20, maxEntries: 1000 }), dest);
+        counts.ok++;
+        rmSync(dest, { recursive: true });
+      } catch (err) {
+        expect(err).toBeInstanceOf(SquashfsError);
+        counts.refused++;
+        if ((err as SquashfsError).code === 'duplicate') counts.duplicate++;
+      }
+      expect(readdirSync(work).sort()).toEqual(['outside']);
+    }
+    expect(canaryState()).toEqual(before);
+    expect(counts.refused).toBeGreaterThan(30);
+    expect(counts.ok).toBeGreaterThan(30);
+    expect(counts.duplicate).toBeGreaterThan(10);
   });
 
   it('the reader refuses them before returning any entry of the directory', async () => {

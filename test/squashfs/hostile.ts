@@ -11,7 +11,7 @@ const file = (text: string): TreeNode => ({ ...meta, mode: 0o644, type: 'file', 
 const dir = (entries: Array<[string, TreeNode]>): TreeNode => ({ ...meta, type: 'dir', children: new Map(entries) });
 const link = (target: string): TreeNode => ({ ...meta, mode: 0o777, type: 'symlink', target });
 
-export type HostileKind = 'symlink-then-dir' | 'symlink-then-file' | 'dir-and-file' | 'unsorted';
+export type HostileKind = 'symlink-then-dir' | 'symlink-then-file' | 'dir-and-file' | 'unsorted' | 'dotdot' | 'slash';
 
 /** Replace the only occurrence of `from` in the directory table with `to` (same length). */
 function renameEntry(img: Uint8Array, from: string, to: string): Uint8Array {
@@ -34,7 +34,9 @@ function renameEntry(img: Uint8Array, from: string, to: string): Uint8Array {
  * - symlink-then-dir: `evil0` → `target`, then a directory `evil0` holding `payload`;
  * - symlink-then-file: `evil0` → `target`, then a file `evil0`;
  * - dir-and-file: a directory `same0` (holding `inner`), then a file `same0`;
- * - unsorted: `b3` listed before `b2`.
+ * - unsorted: `b3` listed before `b2`;
+ * - dotdot: a directory named `..` (holding `payload`);
+ * - slash: a file named `x/y`.
  * So `a-first` and `sub` are already written when the extractor reads `sub` and meets them.
  */
 export async function hostileImage(kind: HostileKind, target = '/tmp/nowhere'): Promise<Uint8Array> {
@@ -49,5 +51,9 @@ export async function hostileImage(kind: HostileKind, target = '/tmp/nowhere'): 
       return renameEntry(await write([['same0', dir([['inner', file('inner\n')]])], ['same1', file('file\n')]]), 'same1', 'same0');
     case 'unsorted':
       return renameEntry(await write([['b1', file('one\n')], ['b2', file('two\n')]]), 'b1', 'b3');
+    case 'dotdot':
+      return renameEntry(await write([['QQ', dir([['payload', file('pwned\n')]])]]), 'QQ', '..');
+    case 'slash':
+      return renameEntry(await write([['x_y', file('pwned\n')]]), 'x_y', 'x/y');
   }
 }
