@@ -9,6 +9,6 @@ export { openSquashfs, SquashfsImage, type ReadInode, type DirEntry, type WalkEn
 export type { Superblock } from './superblock.js';
 export { SquashfsError, type SquashfsErrorCode } from './errors.js';
 export { treeFromHostDir, clampTimes } from './host-tree.js';
-export { extractSquashfs } from './extract.js';
+export { extractSquashfs, type ExtractResult } from './extract.js';
 export { applyPseudo } from './pseudo.js';
 export { XZ_BCJ, type XzBcj, settingsKey, type CompressorSettings } from './compressor.js';
