@@ -18,6 +18,11 @@ export type SquashfsErrorCode =
   | 'bad-name'
   | 'bad-option'
   | 'bad-pseudo'
-  | 'bad-source';
+  | 'bad-source'
+  | 'duplicate' // a directory lists a name twice
+  | 'unsorted' // a directory's names are not in strictly increasing byte order
+  | 'bad-input' // an input file or directory given on the command line is missing or of the wrong type
+  | 'bad-output' // an output path is a directory, or an extraction target is not empty
+  | 'extract-failed'; // the host refused a write while extracting (the partial tree is removed)
 
 export class SquashfsError extends NixwrtError<SquashfsErrorCode> {}

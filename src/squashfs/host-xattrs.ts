@@ -61,13 +61,3 @@ function readValue(c: { get: Fn }, path: string, name: string): Uint8Array | nul
   }
   return null;
 }
-
-/**
- * Set `xattrs` on `path` (not following a symlink). Returns the names that could not be set
- * (trusted. and security. need root; some file systems take none), or all of them without koffi.
- */
-export function writeHostXattrs(path: string, xattrs: Xattrs): string[] {
-  const c = libc();
-  if (!c) return xattrs.map(([n]) => n);
-  return xattrs.filter(([name, value]) => c.set(path, name, value, value.length, 0) !== 0).map(([n]) => n);
-}

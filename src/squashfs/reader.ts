@@ -13,8 +13,10 @@ import { SquashfsError } from './errors.js';
 
 export type ReadInode =
   | (ReadBase & { kind: 'dir'; startBlock: number; offset: number; fileSize: number; parent: number })
-  | (ReadBase & { kind: 'file'; blocksStart: number; fragment: number; fragOffset: number; fileSize: number; blockSizes: number[] })
-  | (ReadBase & { kind: 'symlink'; target: string })
+  /** `sparse`: bytes the writer found in holes (extended inodes only; 0 in basic ones). */
+  | (ReadBase & { kind: 'file'; blocksStart: number; fragment: number; fragOffset: number; fileSize: number; sparse: number; blockSizes: number[] })
+  /** `target` for display (invalid UTF-8 as U+FFFD); `targetBytes` as stored. */
+  | (ReadBase & { kind: 'symlink'; target: string; targetBytes: Uint8Array })
   | (ReadBase & { kind: 'char' | 'block'; major: number; minor: number })
   | (ReadBase & { kind: 'fifo' | 'socket' });
 
@@ -35,7 +37,16 @@ export interface ReadBase {
 }
 
 export interface DirEntry {
+  /** For display: invalid UTF-8 as U+FFFD, so two names may show alike; `nameBytes` never do. */
   name: string;
+  nameBytes: Uint8Array;
+  inode: ReadInode;
+}
+
+/** A walked entry: `path` for display, `pathBytes` the exact bytes ("/" for the root). */
+export interface WalkEntry {
+  path: string;
+  pathBytes: Buffer;
   inode: ReadInode;
 }
 
@@ -52,7 +63,7 @@ interface Source {
   close(): void;
 }
 
-function fail(code: 'out-of-bounds' | 'bad-metadata' | 'bad-inode' | 'bad-directory' | 'bad-data-block' | 'too-large' | 'cycle' | 'not-found' | 'bad-superblock', msg: string): never {
+function fail(code: 'out-of-bounds' | 'bad-metadata' | 'bad-inode' | 'bad-directory' | 'bad-data-block' | 'too-large' | 'cycle' | 'not-found' | 'bad-superblock' | 'duplicate' | 'unsorted', msg: string): never {
   throw new SquashfsError(code, msg);
 }
 
@@ -231,23 +242,26 @@ export class SquashfsImage {
         const d = take(16);
         const fragment = d.getUint32(4, true);
         const fileSize = d.getUint32(12, true);
-        return { ...base, kind: 'file', blocksStart: d.getUint32(0, true), fragment, fragOffset: d.getUint32(8, true), fileSize, blockSizes: readBlocks(blockCountFor(fileSize, fragment)) };
+        return { ...base, kind: 'file', blocksStart: d.getUint32(0, true), fragment, fragOffset: d.getUint32(8, true), fileSize, sparse: 0, blockSizes: readBlocks(blockCountFor(fileSize, fragment)) };
       }
       case InodeType.LREG: {
         const d = take(40);
         const fileSize = Number(d.getBigUint64(8, true));
+        const sparse = Number(d.getBigUint64(16, true));
         const fragment = d.getUint32(28, true);
         if (!Number.isSafeInteger(fileSize)) fail('too-large', `${what}: file size out of range`);
-        return { ...base, kind: 'file', blocksStart: Number(d.getBigUint64(0, true)), nlink: d.getUint32(24, true), fragment, fragOffset: d.getUint32(32, true), xattr: d.getUint32(36, true), fileSize, blockSizes: readBlocks(blockCountFor(fileSize, fragment)) };
+        return { ...base, kind: 'file', blocksStart: Number(d.getBigUint64(0, true)), nlink: d.getUint32(24, true), fragment, fragOffset: d.getUint32(32, true), xattr: d.getUint32(36, true), fileSize, sparse, blockSizes: readBlocks(blockCountFor(fileSize, fragment)) };
       }
       case InodeType.SYMLINK:
       case InodeType.LSYMLINK: {
         const d = take(8);
         const len = d.getUint32(4, true);
-        if (len > 4096) fail('bad-inode', `${what}: symlink target of ${len} bytes`);
-        const t = take(len);
+        // symlink(2) takes no empty target and none with a NUL (it would end there).
+        if (len === 0 || len > 4096) fail('bad-inode', `${what}: symlink target of ${len} bytes`);
+        const targetBytes = new Uint8Array(take(len).buffer);
+        if (targetBytes.includes(0)) fail('bad-inode', `${what}: symlink target holds a NUL byte`);
         const xattr = type === InodeType.LSYMLINK ? take(4).getUint32(0, true) : INVALID_XATTR;
-        return { ...base, kind: 'symlink', nlink: d.getUint32(0, true), xattr, target: utf8.decode(new Uint8Array(t.buffer)) };
+        return { ...base, kind: 'symlink', nlink: d.getUint32(0, true), xattr, target: utf8.decode(targetBytes), targetBytes };
       }
       case InodeType.BLKDEV:
       case InodeType.CHRDEV:
@@ -342,7 +356,13 @@ export class SquashfsImage {
     return r;
   }
 
-  /** Entries of a directory, in on-disk order. */
+  /**
+   * Entries of a directory, in on-disk order. Names must be strictly increasing byte strings
+   * (mksquashfs sorts them with strcmp; the kernel's lookup relies on it): a name listed twice,
+   * for instance a symlink and then a directory of the same name, is refused ('duplicate'), as
+   * is one out of order ('unsorted', which could hide a duplicate further on), before any entry
+   * of the directory is returned. unsquashfs 4.5.1 refuses both as well.
+   */
   readDir(dir: ReadInode): DirEntry[] {
     if (dir.kind !== 'dir') fail('bad-directory', `inode ${dir.inodeNumber} is not a directory`);
     const sb = this.superblock;
@@ -356,6 +376,8 @@ export class SquashfsImage {
     const bytes = this.metaRead(start, dir.offset, len, this.dirEnd, 'directory table').bytes;
     const dv = new DataView(bytes.buffer);
     const out: DirEntry[] = [];
+    const where = `directory ${dir.inodeNumber}`;
+    let prev: Uint8Array | undefined;
     let p = 0;
     while (p < len) {
       if (p + 12 > len) fail('bad-directory', `directory ${dir.inodeNumber}: truncated header`);
@@ -369,23 +391,31 @@ export class SquashfsImage {
         const off = dv.getUint16(p, true);
         const nsize = dv.getUint16(p + 6, true) + 1;
         if (nsize > 256 || p + 8 + nsize > len) fail('bad-directory', `directory ${dir.inodeNumber}: bad name length ${nsize}`);
-        const name = utf8.decode(bytes.subarray(p + 8, p + 8 + nsize));
-        if (name === '.' || name === '..' || name.includes('/') || name.includes('\0')) fail('bad-directory', `directory ${dir.inodeNumber}: invalid name ${JSON.stringify(name)}`);
+        const nameBytes = bytes.slice(p + 8, p + 8 + nsize);
+        const name = utf8.decode(nameBytes);
+        if (name === '.' || name === '..' || nameBytes.includes(0x2f) || nameBytes.includes(0)) fail('bad-directory', `${where}: invalid name ${JSON.stringify(name)}`);
+        if (prev !== undefined) {
+          const c = Buffer.compare(prev, nameBytes);
+          if (c === 0) fail('duplicate', `${where}: the name ${JSON.stringify(name)} is listed twice`);
+          if (c > 0) fail('unsorted', `${where}: ${JSON.stringify(name)} is listed after ${JSON.stringify(utf8.decode(prev))}`);
+        }
+        prev = nameBytes;
         p += 8 + nsize;
         const inode = this.inode((BigInt(blk) << 16n) | BigInt(off));
         void baseIno;
-        out.push({ name, inode });
+        out.push({ name, nameBytes, inode });
       }
     }
     return out;
   }
 
   /** Every entry, depth-first pre-order, with absolute paths ("/" for the root). */
-  *walk(): Generator<{ path: string; inode: ReadInode }> {
+  *walk(): Generator<WalkEntry> {
     const seen = new Set<bigint>();
     let count = 0;
     const root = this.root();
-    const stack: Array<{ path: string; inode: ReadInode }> = [{ path: '/', inode: root }];
+    const slash = Buffer.from('/');
+    const stack: WalkEntry[] = [{ path: '/', pathBytes: slash, inode: root }];
     while (stack.length > 0) {
       const e = stack.pop()!;
       if (++count > this.maxEntries) fail('too-large', `more than ${this.maxEntries} entries`);
@@ -396,7 +426,8 @@ export class SquashfsImage {
       const kids = this.readDir(e.inode);
       for (let i = kids.length - 1; i >= 0; i--) {
         const k = kids[i]!;
-        stack.push({ path: e.path === '/' ? `/${k.name}` : `${e.path}/${k.name}`, inode: k.inode });
+        const top = e.path === '/';
+        stack.push({ path: top ? `/${k.name}` : `${e.path}/${k.name}`, pathBytes: Buffer.concat(top ? [slash, k.nameBytes] : [e.pathBytes, slash, k.nameBytes]), inode: k.inode });
       }
     }
   }
@@ -404,15 +435,21 @@ export class SquashfsImage {
   lookup(path: string): ReadInode {
     let cur = this.root();
     for (const part of path.split('/').filter((x) => x !== '')) {
-      const hit = this.readDir(cur).find((e) => e.name === part);
+      const want = Buffer.from(part);
+      const hit = this.readDir(cur).find((e) => want.equals(e.nameBytes));
       if (!hit) fail('not-found', `${path}: no such entry in the image`);
       cur = hit.inode;
     }
     return cur;
   }
 
-  /** A file's contents block by block (bounded memory). */
+  /** A file's contents block by block (bounded memory); holes as zeros. */
   *fileChunks(file: ReadInode): Generator<Uint8Array> {
+    for (const c of this.fileBlocks(file)) yield typeof c === 'number' ? new Uint8Array(c) : c;
+  }
+
+  /** A file's contents block by block: a sparse block (a hole) as its length. */
+  *fileBlocks(file: ReadInode): Generator<Uint8Array | number> {
     if (file.kind !== 'file') fail('bad-inode', `inode ${file.inodeNumber} is not a regular file`);
     const sb = this.superblock;
     let pos = file.blocksStart;
@@ -421,7 +458,7 @@ export class SquashfsImage {
       const want = Math.min(sb.blockSize, left);
       const size = word & ~DATA_RAW;
       if (size === 0) {
-        yield new Uint8Array(want);
+        yield want;
       } else {
         if (size > sb.blockSize) fail('bad-data-block', `inode ${file.inodeNumber}: block of ${size} bytes`);
         const raw = this.readAt(pos, size, `inode ${file.inodeNumber} data`);
@@ -468,8 +505,18 @@ function bytesSource(b: Uint8Array): Source {
 }
 
 function fileSource(path: string): Source {
-  const fd = openSync(path, 'r');
-  const size = fstatSync(fd).size;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new SquashfsError('bad-input', `${path}: ${(err as Error).message}`, { cause: err });
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile()) {
+    closeSync(fd);
+    throw new SquashfsError('bad-input', `${path} is ${st.isDirectory() ? 'a directory' : 'not a file'}, not an image`);
+  }
+  const size = st.size;
   return {
     size,
     read(off, len) {

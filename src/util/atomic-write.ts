@@ -4,7 +4,11 @@ import { randomBytes } from 'node:crypto';
 
 /** A temp name beside `path`, so the final rename stays on one file system. */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const suffix = `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  // A name may have 255 bytes: a long base name is shortened (by whole characters) to fit.
+  let base = basename(path);
+  while (Buffer.byteLength(`.${base}${suffix}`) > 255) base = [...base].slice(0, -1).join('');
+  return join(dirname(path), `.${base}${suffix}`);
 }
 
 /**

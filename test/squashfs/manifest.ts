@@ -32,7 +32,7 @@ export function hostManifest(root: string, opts: { times?: boolean } = {}): Mani
   return out;
 }
 
-/** Manifest of an image through our reader (sockets left out, as unsquashfs does). */
+/** Manifest of an image through our reader (sockets left out, as hostManifest leaves them). */
 export function imageManifest(img: SquashfsImage, opts: { times?: boolean } = {}): Manifest {
   const out: Manifest = {};
   for (const { path, inode } of img.walk()) {

@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Command, Option, InvalidArgumentError } from 'commander';
 // The writer's own modules, not the squashfs index: the reader and extractor are start-up time
 // this command never uses.
 import { clampTimes, treeFromHostDir } from '../../squashfs/host-tree.js';
 import { writeSquashfs } from '../../squashfs/writer.js';
 import { XZ_BCJ, type XzBcj } from '../../squashfs/compressor.js';
+import { SquashfsError } from '../../squashfs/errors.js';
 import { createPool, defaultThreads } from '../../workers/pool.js';
 
 function int(v: string): number {
@@ -40,15 +42,24 @@ export function register(program: Command): void {
     .option('--pseudo-file <file>', 'pseudo definitions (mksquashfs -pf subset: d m b c s i)')
     .option('--jobs <n>', 'compression worker threads (0 = main thread; default: one per CPU)', int)
     .action(async (source: string, image: string, o: Record<string, unknown>) => {
+      // Paths first, as typed errors: a bare ENOENT or EISDIR would say neither which nor why.
+      if ((await lstat(image).catch(() => undefined))?.isDirectory()) throw new SquashfsError('bad-output', `${image} is a directory, not an image file`);
+      const parent = await stat(dirname(image)).catch(() => undefined);
+      if (parent && !parent.isDirectory()) throw new SquashfsError('bad-output', `${dirname(image)} is not a directory`);
+      const pseudo = o.pseudoFile
+        ? await readFile(o.pseudoFile as string, 'utf8').catch((err: Error) => {
+            throw new SquashfsError('bad-input', `pseudo file ${o.pseudoFile as string}: ${err.message}`, { cause: err });
+          })
+        : undefined;
       const epoch = process.env.SOURCE_DATE_EPOCH ? int(process.env.SOURCE_DATE_EPOCH) : undefined;
       const mkfsTime = (o.mkfsTime as number | undefined) ?? epoch ?? Math.floor(Date.now() / 1000);
       // Its size bounds the blocks compressing at once; threads start only for the fallback codecs.
       const pool = createPool({ threads: (o.jobs as number | undefined) ?? defaultThreads() });
       try {
         const root = await treeFromHostDir(source, { xattrs: o.xattrs as boolean });
-        if (o.pseudoFile) {
+        if (pseudo !== undefined) {
           const { applyPseudo } = await import('../../squashfs/pseudo.js');
-          applyPseudo(root, await readFile(o.pseudoFile as string, 'utf8'), { mtime: mkfsTime, file: o.pseudoFile as string });
+          applyPseudo(root, pseudo, { mtime: mkfsTime, file: o.pseudoFile as string });
         }
         if (epoch !== undefined && o.allTime === undefined) clampTimes(root, epoch);
         const { size: bytes } = await writeSquashfs(root, image, {
