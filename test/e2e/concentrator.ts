@@ -9,7 +9,7 @@
  * its session hang up right after discovery. Debian's kernel has PPP as modules, loaded here.
  * The guest's NICs join the router's over QEMU UDP socket networks (no root, no tap needed).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { accessSync, constants, existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -74,7 +74,8 @@ function cpioEntry(name: string, mode: number, data: Buffer, ino: number): Buffe
 function sharedLibraries(files: string[]): string[] {
   const libs = new Set<string>();
   for (const f of files) {
-    const out = execFileSync('ldd', [f], { encoding: 'utf8' });
+    // A static busybox has none ("not a dynamic executable", status 1).
+    const out = spawnSync('ldd', [f], { encoding: 'utf8' }).stdout;
     for (const m of out.matchAll(/(?:=> )?(\/\S+) \(0x/g)) libs.add(m[1]!);
   }
   return [...libs].sort();

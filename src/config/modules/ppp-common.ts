@@ -16,7 +16,8 @@ const PPPD_EXITS: Array<[number, string]> = [
   [8, 'no access concentrator answered (discovery failed)'],
   [10, 'LCP negotiation failed'],
   [15, 'the line went dead (no LCP echo replies)'],
-  [16, 'the peer hung up'],
+  // pppd says "Modem hangup" for a PADT and, on PPPoE, also after unanswered LCP echoes.
+  [16, 'the session was closed (by the concentrator, or the line stopped answering)'],
   [19, 'authentication failed'],
 ];
 
@@ -43,10 +44,10 @@ export function pppRedialScript(o: { name: string; pppd: string; peer: string; u
     '  rc=$?',
     '  case $rc in',
     ...cases,
-    '    *) why="pppd exited" ;;',
+    '    *) why="the session ended" ;;',
     '  esac',
     `  if [ -e ${up} ]; then wait=2; delay=5; else wait=$delay; delay=$((delay * 2)); [ $delay -gt 300 ] && delay=300; fi`,
-    `  logger -s -t ${tag} -p daemon.warn "session ended: $why (pppd exit $rc); dialling again in $wait s"`,
+    `  logger -s -t ${tag} -p daemon.warn "$why (pppd exit $rc); dialling again in $wait s"`,
     '  sleep $wait',
     'done',
   ].join('\n');
