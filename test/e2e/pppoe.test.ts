@@ -7,7 +7,7 @@
  * crash and restart that now wants CHAP, a wrong password, a link that drops and comes back.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,8 @@ describe.skipIf(!ready)('defalutroute on qemu-malta dials a real PPPoE access co
   const page = `behind the concentrator ${randomBytes(8).toString('hex')}\n`;
   let router: Booted | undefined;
   let ac: Concentrator | undefined;
+  /** The concentrator's boot, awaited on the way out even when the router's build failed. */
+  let acBoot: Promise<unknown> = Promise.resolve();
   let con: Console;
   let acCon: Console;
   let user = '';
@@ -82,12 +84,9 @@ describe.skipIf(!ready)('defalutroute on qemu-malta dials a real PPPoE access co
       '/etc/ppp/chap-secrets': secretsLine(user, password),
       '/srv/www/index.html': page,
     });
-    const [acBooted] = await Promise.all([
-      bootConcentrator(work, kernel, initramfs, { isp: udp(rWan, acIsp), lan: udp(rLan, acLan) }),
-      build({ config: join(work, 'defalutroute-malta.json'), outDir: join(work, 'out'), cacheDir: join(work, 'cache'), jobs: 2 }),
-    ]);
-    ac = acBooted;
-    acCon = ac.con;
+    acBoot = bootConcentrator(work, kernel, initramfs, { isp: udp(rWan, acIsp), lan: udp(rLan, acLan) }).then((a) => (ac = a));
+    await Promise.all([acBoot, build({ config: join(work, 'defalutroute-malta.json'), outDir: join(work, 'out'), cacheDir: join(work, 'cache'), jobs: 2 })]);
+    acCon = ac!.con;
     expect(await startServer('pap')).toMatch(/exit=0\n$/);
     router = await bootEmulator(join(work, 'out', 'emulator'), { nets: [udp(acIsp, rWan), udp(acLan, rLan)] });
     con = router.con;
@@ -95,7 +94,9 @@ describe.skipIf(!ready)('defalutroute on qemu-malta dials a real PPPoE access co
 
   afterAll(async () => {
     await router?.stop();
+    await acBoot.catch(() => undefined);
     await ac?.stop();
+    rmSync(work, { recursive: true, force: true });
   });
 
   it('dials with PAP: an address from the pool, the default route through ppp0, the DNS servers, a web page behind the concentrator', async () => {
