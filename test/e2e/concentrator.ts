@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { hasTool } from '../helpers/peer.js';
 import { Console } from './console.js';
 
+/** pppoe-server runs pppd on a pty to its `pppoe` relay per session: no pppd plugin needed. */
 const HOST_BINARIES = ['/usr/sbin/pppoe-server', '/usr/sbin/pppoe', '/usr/sbin/pppd', '/bin/busybox'];
-const PPPD_PLUGINS = '/usr/lib/pppd';
 /** Kernel modules the guest loads, dependencies first (Debian builds them as modules). */
 const MODULES = ['drivers/net/slip/slhc.ko', 'drivers/net/ppp/ppp_generic.ko', 'drivers/net/ppp/ppp_async.ko', 'drivers/net/ppp/pppox.ko', 'drivers/net/ppp/pppoe.ko', 'drivers/net/ethernet/intel/e1000/e1000.ko'];
 
@@ -46,7 +46,6 @@ export function findHostKernel(): HostKernel | string {
 /** What the concentrator needs on the host, or '' when all is there. */
 export function concentratorMissing(): string {
   const missing = [...['qemu-system-x86_64', 'ldd'].filter((t) => !hasTool(t)), ...HOST_BINARIES.filter((b) => !existsSync(b))];
-  if (!existsSync(join(PPPD_PLUGINS))) missing.push(PPPD_PLUGINS);
   const k = findHostKernel();
   if (typeof k === 'string') missing.push(k);
   return missing.join(', ');
@@ -87,14 +86,11 @@ export interface ConcentratorFiles {
 }
 
 /**
- * The initramfs: the host's busybox, pppoe-server, pppoe, pppd with its plugins and libraries,
+ * The initramfs: the host's busybox, pppoe-server, pppoe, pppd and their libraries,
  * the PPP and e1000 modules of `kernel`, /init and `files` (pppd options, secrets, web page).
  */
 export function concentratorInitramfs(out: string, kernel: HostKernel, files: ConcentratorFiles): void {
-  const plugins = readdirSync(PPPD_PLUGINS, { recursive: true, encoding: 'utf8' })
-    .map((p) => join(PPPD_PLUGINS, p))
-    .filter((p) => p.endsWith('.so'));
-  const elves = [...HOST_BINARIES, ...plugins];
+  const elves = HOST_BINARIES;
   const entries: Array<[string, number, Buffer]> = [];
   const dirs = new Set<string>();
   const addDir = (path: string) => {
