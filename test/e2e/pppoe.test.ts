@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/build.js';
 import { loadConfig } from '../../src/config/load.js';
+import { pppSecrets, shellWord } from '../../src/config/modules/ppp-common.js';
 import type { ModuleUse } from '../../src/config/types.js';
 import { havePeers, haveRequirement } from '../helpers/peer.js';
 import { bootConcentrator, concentratorInitramfs, concentratorMissing, findHostKernel, freeUdpPort, type Concentrator, type HostKernel } from './concentrator.js';
@@ -25,10 +26,8 @@ const ready = havePeers('qemu-system-mipsel') && haveRequirement(missing === '',
 
 const SERVER = '10.64.0.1';
 const DNS = ['10.64.0.53', '10.64.0.54'];
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const secretsLine = (user: string, password: string) => `"${user}"\t*\t"${password}"\t*\n`;
 /** A shell command writing a secrets file: no tab typed on the console (ash would complete it). */
-const writeSecrets = (file: string, user: string, password: string) => `printf '"%s"\\t*\\t"%s"\\t*\\n' ${q(user)} ${q(password)} > ${file}`;
+const writeSecrets = (file: string, user: string, password: string) => `printf '"%s"\\t*\\t"%s"\\t*\\n' ${shellWord(user)} ${shellWord(password)} > ${file}`;
 
 describe.skipIf(!ready)('defalutroute on qemu-malta dials a real PPPoE access concentrator', () => {
   const work = mkdtempSync(join(tmpdir(), 'nixwrt-e2e-pppoe-'));
@@ -80,8 +79,8 @@ describe.skipIf(!ready)('defalutroute on qemu-malta dials a real PPPoE access co
     concentratorInitramfs(initramfs, kernel, {
       '/etc/ppp/server-pap': serverOptions('pap'),
       '/etc/ppp/server-chap': serverOptions('chap'),
-      '/etc/ppp/pap-secrets': secretsLine(user, password),
-      '/etc/ppp/chap-secrets': secretsLine(user, password),
+      '/etc/ppp/pap-secrets': pppSecrets(user, password),
+      '/etc/ppp/chap-secrets': pppSecrets(user, password),
       '/srv/www/index.html': page,
     });
     acBoot = bootConcentrator(work, kernel, initramfs, { isp: udp(rWan, acIsp), lan: udp(rLan, acLan) }).then((a) => (ac = a));
