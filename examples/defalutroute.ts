@@ -18,7 +18,7 @@ export default defineConfig({
         password: process.env.NIXWRT_PPPOE_PASSWORD || 'demo-password',
       },
     },
-    { name: 'dhcpServer', options: { interface: 'eth1', start: '192.168.8.100', end: '192.168.8.250', router: '192.168.8.1' } },
+    { name: 'dhcpServer', options: { interface: 'eth1', address: '192.168.8.1/24', start: '192.168.8.100', end: '192.168.8.250', router: '192.168.8.1' } },
   ],
   kernelCmdline: ['loglevel=5'],
   outputs: { wanted: ['firmware', 'manifest'] },

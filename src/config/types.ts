@@ -175,6 +175,8 @@ export interface DhcpClientOptions {
 }
 export interface DhcpServerOptions {
   interface?: string;
+  /** Address/prefix the server's interface gets before udhcpd starts, e.g. '192.168.8.1/24'. */
+  address?: string;
   start: string;
   end: string;
   router: string;
@@ -207,6 +209,10 @@ export interface PppoeOptions {
   username: string;
   password: string;
   defaultRoute?: boolean;
+  /** Seconds between LCP echo requests (default 30). */
+  lcpEchoInterval?: number;
+  /** Unanswered LCP echoes after which the line counts as dead and is redialled (default 4). */
+  lcpEchoFailure?: number;
 }
 export interface PhramOptions {
   /** Size of the phram rootfs in MiB (default: the image stage computes it). */

@@ -27,11 +27,23 @@ export interface RunOptions {
   sshPort?: number;
   /** Extra host→guest forwards (host port → guest port). */
   forwards?: Array<{ host: number; guest: number }>;
+  /**
+   * More NICs after the user-mode one (eth1, eth2, ... in the guest), each a QEMU -netdev
+   * backend without id, e.g. `socket,udp=127.0.0.1:4001,localaddr=127.0.0.1:4000` or
+   * `tap,ifname=tap0,script=no,downscript=no`.
+   */
+  nets?: string[];
 }
 
 export function qemuArgs(dir: string, m: RunManifest, opts: RunOptions = {}): string[] {
   const fwds = [...(opts.sshPort ? [{ host: opts.sshPort, guest: 22 }] : []), ...(opts.forwards ?? [])];
   const netdev = ['user', 'id=n0', ...fwds.map((f) => `hostfwd=tcp:127.0.0.1:${f.host}-:${f.guest}`)].join(',');
+  const extra = (opts.nets ?? []).flatMap((spec, i) => {
+    if (!/^[a-z]+(,[^,=]+=[^,]*)*$/.test(spec) || /(^|,)id=/.test(spec)) {
+      throw new ImageError('bad-net-spec', `extra NIC ${JSON.stringify(spec)}: expected a QEMU -netdev backend with options and no id, e.g. 'socket,udp=127.0.0.1:4001,localaddr=127.0.0.1:4000'`);
+    }
+    return ['-netdev', `${spec},id=n${i + 1}`, '-device', `${m.nic},netdev=n${i + 1},romfile=`];
+  });
   return [
     '-M', m.machine,
     '-m', String(m.memoryMiB),
@@ -46,6 +58,7 @@ export function qemuArgs(dir: string, m: RunManifest, opts: RunOptions = {}): st
     '-netdev', netdev,
     // romfile= : no PXE option ROM (not needed, and not always installed).
     '-device', `${m.nic},netdev=n0,romfile=`,
+    ...extra,
   ];
 }
 

@@ -6,6 +6,7 @@ export type ImageErrorCode =
   | 'phram-overflow'
   | 'no-flash'
   | 'bad-emulator-dir'
+  | 'bad-net-spec'
   | 'unknown-format'
   | 'unsupported-output'
   | 'no-phram'

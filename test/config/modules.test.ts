@@ -1,6 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEBIAN_BUSYBOX_STATIC_APPLETS } from '../../src/config/modules/busybox-applets.js';
 import { override } from '../../src/config/types.js';
+import { pppRedialScript } from '../../src/config/modules/ppp-common.js';
 import { evalModules, sp, text } from './helpers.js';
 
 describe('base', () => {
@@ -144,8 +149,18 @@ describe('ntpd, syslog, dhcp', () => {
     expect(text(s, '/etc/udhcpd.conf')).toBe(
       'interface br0\nstart 192.168.8.100\nend 192.168.8.200\nlease_file /run/udhcpd.leases\noption router 192.168.8.1\noption dns 192.168.8.1\noption subnet 255.255.255.0\noption lease 43200\n',
     );
+    expect(text(s, '/etc/svc/dhcpServer/run')).toBe('#!/bin/sh\ntouch /run/udhcpd.leases\nexec udhcpd -f /etc/udhcpd.conf\n');
     await expect(evalModules([{ name: 'dhcpServer', options: { start: '192.168.8.300', end: '1.1.1.1', router: '1.1.1.1' } }])).rejects.toThrow(
       "module dhcpServer: option start: expected an IPv4 address, got '192.168.8.300'",
+    );
+  });
+  it('dhcpServer gives its interface the address option before udhcpd starts', async () => {
+    const s = await evalModules([{ name: 'dhcpServer', options: { interface: 'eth1', address: '192.168.8.1/24', start: '192.168.8.100', end: '192.168.8.200', router: '192.168.8.1' } }]);
+    expect(text(s, '/etc/svc/dhcpServer/run')).toBe(
+      '#!/bin/sh\nip -4 addr replace 192.168.8.1/24 dev eth1\nip link set eth1 up\ntouch /run/udhcpd.leases\nexec udhcpd -f /etc/udhcpd.conf\n',
+    );
+    await expect(evalModules([{ name: 'dhcpServer', options: { address: '192.168.8.1', start: '192.168.8.100', end: '192.168.8.200', router: '192.168.8.1' } }])).rejects.toThrow(
+      "module dhcpServer: option address: expected an IPv4 address with prefix length, e.g. '192.168.8.1/24', got '192.168.8.1'",
     );
   });
 });
@@ -215,15 +230,43 @@ describe('rsyncd, usbdisk', () => {
 });
 
 describe('pppoe, l2tp', () => {
-  it('pppoe writes the peer file and secrets', async () => {
-    const s = await evalModules([{ name: 'pppoe', options: { interface: 'eth1', username: 'user@isp', password: 'pw' } }]);
+  it('pppoe writes the peer file, the secrets and ip-up, and dials in a redial loop after syslogd', async () => {
+    const s = await evalModules([
+      { name: 'syslog' },
+      { name: 'pppoe', options: { interface: 'eth1', username: 'user@isp', password: 'pw', lcpEchoInterval: 5 } },
+    ]);
     expect(text(s, '/etc/ppp/peers/pppoe')).toBe(
-      `plugin ${sp('ppp')}/lib/pppd/rp-pppoe.so\nnic-eth1\nuser "user@isp"\nnoauth\nnoipdefault\ndefaultroute\nreplacedefaultroute\nusepeerdns\npersist\nmaxfail 0\nholdoff 10\n` +
-        'lcp-echo-interval 30\nlcp-echo-failure 4\nmtu 1492\nmru 1492\nhide-password\n',
+      `plugin ${sp('ppp')}/lib/pppd/rp-pppoe.so\nnic-eth1\nuser "user@isp"\nnoauth\nnoipdefault\ndefaultroute\nreplacedefaultroute\nusepeerdns\n` +
+        'lcp-echo-interval 5\nlcp-echo-failure 4\nmtu 1492\nmru 1492\nhide-password\n',
     );
     expect(text(s, '/etc/ppp/chap-secrets')).toBe('# client\tserver\tsecret\taddresses\n"user@isp"\t*\t"pw"\t*\n');
-    expect(text(s, '/etc/svc/pppoe/run')).toBe(`#!/bin/sh\nexec ${sp('ppp')}/bin/pppd nodetach call pppoe\n`);
+    expect(s.files['/etc/ppp/ip-up']!.mode).toBe(0o755);
+    const run = text(s, '/etc/svc/pppoe/run');
+    expect(run).toContain('\nip link set eth1 up\n');
+    expect(run).toContain(`\n  ${sp('ppp')}/bin/pppd nodetach call pppoe ipparam pppoe\n`);
+    expect(s.services.pppoe!.dependsOn).toEqual(['syslogd']);
     expect(s.requirements).toEqual(['ethernet', 'ppp']);
+  });
+  it("pppoe's redial loop logs why each attempt ended and backs off 5, 10, 20 s ... 300 s, 2 s after a session that was up", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nixwrt-redial-'));
+    // Stubs on the host: pppd exits with the next status of a list (marking the session up
+    // like ip-up for "up"), logger records its message, the third-from-last sleep ends the run.
+    const user = "o'brien $HOME `id`"; // shell syntax that must stay literal
+    const script = pppRedialScript({ name: 'pppoe', pppd: `${dir}/pppd`, peer: 'pppoe', username: user, linkUp: 'eth1' }).replaceAll('/run/ppp', `${dir}/run`);
+    const statuses = ['19', '19', '8', '16 up', '19', ...Array(6).fill('8')];
+    writeFileSync(join(dir, 'statuses'), statuses.join('\n') + '\n');
+    const stub = (name: string, body: string) => writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    stub('pppd', `set -- $(head -n 1 ${dir}/statuses); sed -i 1d ${dir}/statuses\n[ "$2" = up ] && : > ${dir}/run/pppoe.up\nexit $1`);
+    stub('logger', `shift 5; echo "$*" >> ${dir}/log`);
+    stub('sleep', `echo "$1" >> ${dir}/sleeps; [ -s ${dir}/statuses ] || kill -TERM $PPID`);
+    stub('ip', `echo "ip $*" >> ${dir}/log`);
+    spawnSync('sh', ['-c', script], { env: { PATH: `${dir}:/usr/bin:/bin` }, timeout: 20_000 });
+    expect(readFileSync(join(dir, 'sleeps'), 'utf8').trim().split('\n').map(Number)).toEqual([5, 10, 20, 2, 5, 10, 20, 40, 80, 160, 300]);
+    const log = readFileSync(join(dir, 'log'), 'utf8').split('\n');
+    expect(log[0]).toBe('ip link set eth1 up');
+    expect(log[1]).toBe(`authentication failed: the peer refused user "${user}" (wrong user name or password?) (pppd exit 19); dialling again in 5 s`);
+    expect(log[3]).toBe('no access concentrator answered (discovery failed) (pppd exit 8); dialling again in 20 s');
+    expect(log[4]).toBe('the session was closed (by the concentrator, or the line stopped answering) (pppd exit 16); dialling again in 2 s');
   });
   it('pppoe and l2tp with different secrets conflict on chap-secrets', async () => {
     await expect(

@@ -26,10 +26,11 @@ export interface Booted {
 }
 
 /** Start `nixwrt run DIR`, wait for the console prompt, press Enter. */
-export async function bootEmulator(dir: string, opts: { sshPort?: number; forwards?: Array<[host: number, guest: number]> } = {}): Promise<Booted> {
+export async function bootEmulator(dir: string, opts: { sshPort?: number; forwards?: Array<[host: number, guest: number]>; nets?: string[] } = {}): Promise<Booted> {
   const args = [cli, 'run', dir];
   if (opts.sshPort) args.push('--ssh-port', String(opts.sshPort));
   for (const [h, g] of opts.forwards ?? []) args.push('--forward', `${h}:${g}`);
+  for (const n of opts.nets ?? []) args.push('--net', n);
   const qemu = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const con = new Console(qemu);
   const stop = async () => {

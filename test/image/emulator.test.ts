@@ -28,6 +28,21 @@ describe('emulator run manifest', () => {
     ]);
   });
 
+  it('adds NICs on more netdevs after the user-mode one, and refuses a spec that names an id', () => {
+    const args = qemuArgs('/e', m, { nets: ['socket,udp=127.0.0.1:4001,localaddr=127.0.0.1:4000', 'tap,ifname=tap0,script=no,downscript=no'] });
+    // The user-mode NIC stays first (eth0); the others follow in order (eth1, eth2).
+    expect(args.slice(-12)).toEqual([
+      '-netdev', 'user,id=n0',
+      '-device', 'virtio-net-pci,netdev=n0,romfile=',
+      '-netdev', 'socket,udp=127.0.0.1:4001,localaddr=127.0.0.1:4000,id=n1',
+      '-device', 'virtio-net-pci,netdev=n1,romfile=',
+      '-netdev', 'tap,ifname=tap0,script=no,downscript=no,id=n2',
+      '-device', 'virtio-net-pci,netdev=n2,romfile=',
+    ]);
+    expect(() => qemuArgs('/e', m, { nets: ['socket,id=x,udp=127.0.0.1:1'] })).toThrow(expect.objectContaining({ code: 'bad-net-spec' }));
+    expect(() => qemuArgs('/e', m, { nets: ['user -kernel /x'] })).toThrow(/expected a QEMU -netdev backend/);
+  });
+
   it('explains a directory that is not an emulator output', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nixwrt-emu-'));
     await expect(readRunManifest(dir)).rejects.toMatchObject({ code: 'bad-emulator-dir' });

@@ -8,8 +8,9 @@ export function register(program: Command): void {
     .argument('<dir>', 'the emulator/ directory of a build')
     .option('--ssh-port <port>', 'forward 127.0.0.1:PORT to the guest ssh port (22)', (v) => Number.parseInt(v, 10))
     .option('--forward <host:guest...>', 'forward more TCP ports 127.0.0.1:HOST to the guest', collectForward, [])
-    .action(async (dir: string, opts: { sshPort?: number; forward: Array<{ host: number; guest: number }> }) => {
-      const child = await startEmulator(dir, { sshPort: opts.sshPort, forwards: opts.forward });
+    .option('--net <netdev>', 'add a NIC (eth1, eth2, ...) on a QEMU -netdev backend, e.g. socket,udp=127.0.0.1:4001,localaddr=127.0.0.1:4000', (v: string, acc: string[]) => [...acc, v], [])
+    .action(async (dir: string, opts: { sshPort?: number; forward: Array<{ host: number; guest: number }>; net: string[] }) => {
+      const child = await startEmulator(dir, { sshPort: opts.sshPort, forwards: opts.forward, nets: opts.net });
       // Stopping nixwrt stops QEMU (QEMU's own quit key is Ctrl-A x).
       for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(sig, () => child.kill(sig));
       const code = await new Promise<number>((res, rej) => {
