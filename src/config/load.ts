@@ -13,8 +13,8 @@ export interface LoadOptions {
 }
 
 /**
- * Load a config file: `.json` is parsed, `.ts`/`.mts` goes through the fast loader
- * (ts-loader.ts) and, for what that does not handle, like `.js`/`.mjs`, through tsx's tsImport
+ * Load a config file: `.json` is parsed, `.ts`/`.mts`/`.js`/`.mjs` go through the fast loader
+ * (ts-loader.ts) and, for what that does not handle, through tsx's tsImport when installed
  * (works from the compiled CLI on Node 20, no global loader hooks left behind).
  * Returns the config and the directory relative paths in it are resolved against.
  */
@@ -57,18 +57,27 @@ export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<
   return { config: checkConfigShape(raw, abs), dir: dirname(abs), path: abs };
 }
 
-/** A .ts/.mts module through the fast loader, else (and for .js/.mjs) through tsx. */
+/**
+ * A config module through the fast loader (.js/.mjs too: it points their imports at files, so
+ * `nixwrt-ts` resolves outside any package), else through tsx when it is installed (an
+ * optional peer dependency: it and esbuild are ~10 MB most users never need).
+ */
 async function importTs(abs: string, cacheDir: string, inputs?: Set<string>): Promise<unknown> {
-  if (['.ts', '.mts'].includes(extname(abs))) {
-    const { importTsFast, NotFastLoadable, configCacheDir } = await import('./ts-loader.js');
-    try {
-      return await importTsFast(abs, configCacheDir(cacheDir), { stripped: 0, cached: 0, inputs });
-    } catch (err) {
-      if (!(err instanceof NotFastLoadable)) throw err;
-    }
+  const { importTsFast, NotFastLoadable, configCacheDir } = await import('./ts-loader.js');
+  let why: string;
+  try {
+    return await importTsFast(abs, configCacheDir(cacheDir), { stripped: 0, cached: 0, inputs });
+  } catch (err) {
+    if (!(err instanceof NotFastLoadable)) throw err;
+    why = err.message;
   }
-  const { tsImport } = await import('tsx/esm/api');
-  return tsImport(pathToFileURL(abs).href, import.meta.url);
+  let tsx: typeof import('tsx/esm/api');
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch (err) {
+    throw new Error(`${why}; configs like this one need tsx: install it next to nixwrt-ts (npm install tsx)`, { cause: err });
+  }
+  return tsx.tsImport(pathToFileURL(abs).href, import.meta.url);
 }
 
 const KNOWN_KEYS = new Set(['device', 'hostname', 'lock', 'packages', 'modules', 'overlay', 'kernelCmdline', 'kernelPackage', 'outputs', '$schema']);
