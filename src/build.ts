@@ -99,7 +99,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   try {
     const system = await timer.time('evaluate', () => loadSystem(opts.config, { cacheDir, inputs: opts.inputs }));
     for (const o of system.overlays) opts.inputs?.add('dir' in o ? o.dir : o.tarball);
-    const device = getDevice(system.device);
+    const device = system.customDevice ?? getDevice(system.device);
     const outputs = chooseOutputs(device, system, opts.outputs);
     const sources = resolveSources(system, device, opts);
 

@@ -8,6 +8,7 @@ import { validateOptions, type Contribution, type ModuleContext } from './module
 import { rcS } from './modules/base.js';
 import { appletsOf } from './modules/busybox.js';
 import { MODULES } from './modules/index.js';
+import { deviceFromSpec } from '../image/devices.js';
 import type { BusyboxOptions, DeviceRequirement, Lock, NixwrtConfig, OverlaySpec, System, SystemFile, SystemService, SystemUser } from './types.js';
 
 /** Modules every system has, evaluated first (a config may list them to set options). */
@@ -29,6 +30,8 @@ export async function evaluateConfig(config: NixwrtConfig, opts: { dir: string; 
   const where = opts.where ?? 'config';
   checkConfigShape(config, where);
   const lock = opts.lock ?? (await loadLock(resolve(opts.dir, config.lock)));
+  const customDevice = typeof config.device === 'string' ? undefined : deviceFromSpec(config.device, opts.dir, where);
+  const deviceName = customDevice?.name ?? (config.device as string);
 
   // 1. Module uses, in order, with option sets merged per module.
   const optionOwners = new Map<string, string>();
@@ -57,7 +60,7 @@ export async function evaluateConfig(config: NixwrtConfig, opts: { dir: string; 
     const who = `module ${name}`;
     const ctx: ModuleContext = {
       hostname: config.hostname,
-      device: config.device,
+      device: deviceName,
       applets,
       uses: (m) => rawOptions.has(m),
       pkg: (p) => {
@@ -101,7 +104,8 @@ export async function evaluateConfig(config: NixwrtConfig, opts: { dir: string; 
     'dir' in o ? { dir: resolve(opts.dir, o.dir) } : { tarball: resolve(opts.dir, o.tarball) },
   );
   const system: System = {
-    device: config.device,
+    device: deviceName,
+    ...(customDevice ? { customDevice } : {}),
     hostname: config.hostname,
     lock,
     packages: [...packageNames.keys()].sort().map((name) => ({ name, storePath: lock.packages[name]! })),

@@ -90,7 +90,9 @@ export function checkConfigShape(raw: unknown, where: string): NixwrtConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('the config must be an object');
   const c = raw as Record<string, unknown>;
   for (const k of Object.keys(c)) if (!KNOWN_KEYS.has(k)) bad(`unknown key '${k}'`);
-  for (const k of ['device', 'hostname', 'lock'] as const) {
+  const device = c.device;
+  if (typeof device !== 'string' && (typeof device !== 'object' || device === null || Array.isArray(device))) bad(`'device' must be a device name or a device object`);
+  for (const k of ['hostname', 'lock', ...(typeof device === 'string' ? (['device'] as const) : [])] as const) {
     if (typeof c[k] !== 'string' || c[k] === '') bad(`'${k}' must be a non-empty string`);
   }
   if (!/^[A-Za-z0-9]([A-Za-z0-9-]{0,62})$/.test(c.hostname as string)) bad(`hostname '${String(c.hostname)}' is not a valid host name`);

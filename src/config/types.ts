@@ -4,6 +4,8 @@
  * and the image stage). Everything here is data: no functions, no classes.
  */
 
+import type { Device, DeviceSpec } from '../image/device.js';
+
 // ---------------------------------------------------------------------------------------
 // Override marker
 // ---------------------------------------------------------------------------------------
@@ -106,8 +108,11 @@ export type ModuleUse = {
 }[ModuleName];
 
 export interface NixwrtConfig {
-  /** Device profile name (devices/<name>), e.g. 'qemu-malta', 'gl-mt300n-v2'. */
-  device: string;
+  /**
+   * A built-in device's name (`nixwrt devices`), e.g. 'qemu-malta', 'gl-mt300n-v2'; or a device
+   * of one's own: its facts, or a built-in `base` and what differs (a DTS file relative to the config).
+   */
+  device: string | DeviceSpec;
   hostname: string;
   /** Lock file path, relative to the config file. */
   lock: string;
@@ -311,7 +316,10 @@ export interface SystemPackage {
 
 /** The evaluated configuration. Paths in `files` etc. are absolute rootfs paths. */
 export interface System {
+  /** The device's name. */
   device: string;
+  /** The config's own device (absent for a built-in one, looked up by name). */
+  customDevice?: Device;
   hostname: string;
   lock: Lock;
   /** Root store paths (their closures go into /nix/store), sorted by name, unique. */
