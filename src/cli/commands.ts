@@ -10,6 +10,7 @@ type CommandModule = { register: (program: Command) => void };
 export const commandModules: Record<string, () => Promise<CommandModule>> = {
   init: () => import('./commands/init.js'),
   devices: () => import('./commands/devices.js'),
+  lock: () => import('./commands/lock.js'),
   run: () => import('./commands/run.js'),
   eval: () => import('./commands/eval.js'),
   mkimage: () => import('./commands/mkimage.js'),

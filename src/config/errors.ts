@@ -21,7 +21,9 @@ export class OptionError extends NixwrtError<'bad-option' | 'unknown-option' | '
 export class MergeError extends NixwrtError<'merge-conflict' | 'merge-type-mismatch'> {}
 
 /** Lock file problems, and package names the lock does not know. */
-export class LockError extends NixwrtError<'lock-not-found' | 'lock-invalid' | 'unknown-package'> {}
+export class LockError extends NixwrtError<
+  'lock-not-found' | 'lock-invalid' | 'unknown-package' | 'lock-exists' | 'not-a-store-path' | 'not-in-cache' | 'untrusted' | 'bad-path-info'
+> {}
 
 /** Services that depend on unknown services, or on each other in a cycle. */
 export class ServiceError extends NixwrtError<'unknown-dependency' | 'dependency-cycle'> {}
