@@ -118,8 +118,26 @@ export function checkConfigShape(raw: unknown, where: string): NixwrtConfig {
       if (!ok) bad(`overlay entries must be { dir: string } or { tarball: string }`);
     }
   }
-  if (c.outputs !== undefined && (typeof c.outputs !== 'object' || c.outputs === null)) bad(`'outputs' must be an object`);
+  if (c.outputs !== undefined) checkOutputs(c.outputs, bad);
   return c as unknown as NixwrtConfig;
+}
+
+const OUTPUT_NAMES = ['firmware', 'phramware', 'emulator', 'tftpboot', 'flash', 'manifest'];
+const COMPRESSIONS = ['xz', 'zstd', 'gzip', 'none'];
+
+function checkOutputs(o: unknown, bad: (msg: string) => never): void {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) bad(`'outputs' must be an object`);
+  const w = o as Record<string, unknown>;
+  for (const k of Object.keys(w)) if (!['wanted', 'compression', 'padjffs2'].includes(k)) bad(`outputs.${k}: unknown key (known: wanted, compression, padjffs2)`);
+  if (w.wanted !== undefined) {
+    if (!Array.isArray(w.wanted)) bad(`outputs.wanted must be a list of ${OUTPUT_NAMES.join(', ')}`);
+    (w.wanted as unknown[]).forEach((x, i) => {
+      if (typeof x !== 'string' || !OUTPUT_NAMES.includes(x)) bad(`outputs.wanted[${i}]: ${JSON.stringify(x)} is not an output (one of ${OUTPUT_NAMES.join(', ')})`);
+    });
+  }
+  if (w.compression === 'lzma') bad(`outputs.compression 'lzma': squashfs images are LZMA-compressed with 'xz' (Linux reads no squashfs lzma); write 'xz'`);
+  if (w.compression !== undefined && !COMPRESSIONS.includes(w.compression as string)) bad(`outputs.compression ${JSON.stringify(w.compression)}: expected one of ${COMPRESSIONS.join(', ')}`);
+  if (w.padjffs2 !== undefined && typeof w.padjffs2 !== 'boolean') bad(`outputs.padjffs2 must be true or false`);
 }
 
 /** Read a lock file; a relative cache URL is resolved against the lock's directory. */

@@ -60,7 +60,8 @@ export interface Lock {
 /** Image outputs the image stage can produce. */
 export type OutputName = 'firmware' | 'phramware' | 'emulator' | 'tftpboot' | 'flash' | 'manifest';
 
-export type SquashfsCompression = 'xz' | 'zstd' | 'gzip' | 'lzma' | 'none';
+/** Squashfs compressors the kernels read ('lzma' is refused: squashfs LZMA is xz, kernels have no squashfs lzma). */
+export type SquashfsCompression = 'xz' | 'zstd' | 'gzip' | 'none';
 
 export interface OutputWishes {
   /** Outputs built by default when the CLI does not say (default: the device's default). */
@@ -170,9 +171,9 @@ export interface NtpdOptions {
 export interface SyslogOptions {
   /** Remote loghost, `host` or `host:port`. */
   loghost?: string;
-  /** Log locally as well (default true): /run/log/messages, or the ring buffer. */
+  /** Log locally as well (default true): a shared-memory ring logread reads (kernel needs SYSVIPC), copied to /run/log/messages. */
   local?: boolean;
-  /** Local log in a shared-memory ring for logread instead of a file (kernel needs SYSVIPC). */
+  /** The ring only, no copy in /run/log/messages. */
   ringBuffer?: boolean;
 }
 export interface DhcpClientOptions {

@@ -20,7 +20,7 @@ describe('nixwrt eval', () => {
     const r = nixwrt('eval', join(root, 'examples/emu.ts'));
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('hostname    emu\n');
-    expect(r.stdout).toMatch(/services    dhcpClient, syslogd, klogd \(after syslogd\), ntpd \(after dhcpClient\), sshd\n/);
+    expect(r.stdout).toMatch(/services    dhcpClient, syslogd, klogd \(after syslogd\), ntpd \(after dhcpClient\), sshd, syslogFile \(after syslogd\)\n/);
   }, 60_000);
   it('prints the System as JSON', () => {
     const r = nixwrt('eval', '--json', join(root, 'test/config/data/minimal.json'));
