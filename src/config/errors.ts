@@ -5,15 +5,19 @@ export class ConfigError extends NixwrtError<
   'config-not-found' | 'config-load-failed' | 'config-invalid' | 'unknown-module' | 'duplicate-module'
 > {}
 
-/** A module option that fails validation; the message names module and option. */
+/**
+ * A module option that fails validation; the message names module and option, and with `where`
+ * (the config file and the key of that module's use, e.g. `/p/c.ts: modules[2]`) where it is.
+ */
 export class OptionError extends NixwrtError<'bad-option' | 'unknown-option' | 'missing-option'> {
   constructor(
     code: 'bad-option' | 'unknown-option' | 'missing-option',
     readonly module: string,
     readonly option: string,
-    message: string,
+    readonly detail: string,
+    where?: string,
   ) {
-    super(code, `module ${module}: option ${option}: ${message}`);
+    super(code, `${where === undefined ? '' : `${where}: `}module ${module}: option ${option}: ${detail}`);
   }
 }
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defaultCacheDir } from '../util/cache-dir.js';
+import { JsonSyntaxError, parseJson } from '../util/json.js';
 import { ConfigError, LockError } from './errors.js';
 import type { Lock, LockFile, NixwrtConfig } from './types.js';
 
@@ -31,9 +32,9 @@ export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<
       throw new ConfigError('config-not-found', `${abs}: cannot read config (${(err as Error).message})`, { cause: err });
     }
     try {
-      raw = JSON.parse(text);
+      raw = parseJson(text);
     } catch (err) {
-      throw new ConfigError('config-load-failed', `${abs}: invalid JSON (${(err as Error).message})`, { cause: err });
+      throw new ConfigError('config-load-failed', `${jsonWhere(abs, err)}: invalid JSON (${(err as Error).message})`, { cause: err });
     }
   } else if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
     try {
@@ -45,7 +46,7 @@ export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<
     try {
       mod = (await importTs(abs, opts.cacheDir ?? defaultCacheDir(), opts.inputs)) as { default?: unknown };
     } catch (err) {
-      throw new ConfigError('config-load-failed', `${abs}: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError('config-load-failed', `${await throwSite(err, abs)}: ${(err as Error).message}`, { cause: err });
     }
     raw = mod.default;
     // A CommonJS-style double default (module.exports = { default }) when tsx treats it as CJS.
@@ -78,6 +79,22 @@ async function importTs(abs: string, cacheDir: string, inputs?: Set<string>): Pr
     throw new Error(`${why}; configs like this one need tsx: install it next to nixwrt-ts (npm install tsx)`, { cause: err });
   }
   return tsx.tsImport(pathToFileURL(abs).href, import.meta.url);
+}
+
+/**
+ * `file:line` of the config code an error was thrown from: the first stack frame in a config
+ * module (compiled by the fast loader, or the source itself under tsx), else the config file.
+ */
+async function throwSite(err: unknown, abs: string): Promise<string> {
+  const { sourceOfCompiled } = await import('./ts-loader.js');
+  const stack = err instanceof Error ? (err.stack ?? '') : '';
+  // Frames name file URLs, or plain paths where a test runner loaded the module.
+  for (const m of stack.matchAll(/((?:file:\/\/)?\/[^\s()]+?):(\d+):\d+/g)) {
+    const url = m[1]!.startsWith('file:') ? m[1]! : pathToFileURL(m[1]!).href;
+    const src = sourceOfCompiled(url) ?? (url === pathToFileURL(abs).href ? abs : undefined);
+    if (src !== undefined) return `${src}:${m[2]}`;
+  }
+  return abs;
 }
 
 const KNOWN_KEYS = new Set(['device', 'hostname', 'lock', 'packages', 'modules', 'overlay', 'kernelCmdline', 'kernelPackage', 'outputs', '$schema']);
@@ -151,9 +168,9 @@ export async function loadLock(path: string): Promise<Lock> {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJson(text);
   } catch (err) {
-    throw new LockError('lock-invalid', `${abs}: invalid JSON (${(err as Error).message})`, { cause: err });
+    throw new LockError('lock-invalid', `${jsonWhere(abs, err)}: invalid JSON (${(err as Error).message})`, { cause: err });
   }
   return parseLock(raw, abs);
 }
@@ -176,9 +193,17 @@ export function parseLock(raw: unknown, abs: string): Lock {
   return { path: abs, cacheUrl, publicKey: l.cache!.publicKey, packages: { ...l.packages! } };
 }
 
+/** `file:line:col` of a JSON syntax error. */
+export function jsonWhere(file: string, err: unknown): string {
+  return err instanceof JsonSyntaxError ? `${file}:${err.line}:${err.column}` : file;
+}
+
 /** Resolve a package name; the error names the package, who asked and the lock. */
 export function resolvePackage(lock: Lock, name: string, wantedBy: string): string {
   const p = Object.hasOwn(lock.packages, name) ? lock.packages[name] : undefined;
+  if (p === undefined && name.startsWith('/')) {
+    throw new LockError('not-a-store-path', `${JSON.stringify(name)} (wanted by ${wantedBy}) is not a store path (expected /nix/store/<32 characters of hash>-<name>) nor a package name`);
+  }
   if (p === undefined) {
     const known = Object.keys(lock.packages).sort().join(', ') || '(none)';
     throw new LockError('unknown-package', `unknown package '${name}' (wanted by ${wantedBy}): not in lock ${lock.path}; known: ${known}`);

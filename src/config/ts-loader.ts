@@ -102,7 +102,16 @@ async function compile(path: string, dir: string, stats: FastLoadStats, stack: S
   const file = join(dir, name);
   // Named by its hash and compared whole before use, so no fsync is needed.
   if (readText(file) !== out) await writeFileAtomic(file, Buffer.from(out), { durable: false });
-  return pathToFileURL(file).href;
+  const href = pathToFileURL(file).href;
+  compiledFrom.set(href, path);
+  return href;
+}
+
+/** Compiled module URL → its source file (sucrase keeps line numbers: errors can name the source line). */
+const compiledFrom = new Map<string, string>();
+
+export function sourceOfCompiled(url: string): string | undefined {
+  return compiledFrom.get(url);
 }
 
 /** The type-stripped code of `source`, from the cache when the same source was stripped before. */

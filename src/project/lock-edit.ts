@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LockError } from '../config/errors.js';
-import { parseLock } from '../config/load.js';
+import { jsonWhere, parseLock } from '../config/load.js';
+import { parseJson } from '../util/json.js';
 import type { Lock, LockFile } from '../config/types.js';
 import { fetchClosure } from '../nix/closure.js';
 import { parseNarInfo } from '../nix/narinfo.js';
@@ -27,9 +28,9 @@ async function readLock(path: string): Promise<{ raw: LockFile; lock: Lock }> {
   }
   let raw: LockFile;
   try {
-    raw = JSON.parse(text) as LockFile;
+    raw = parseJson(text) as LockFile;
   } catch (err) {
-    throw new LockError('lock-invalid', `${abs}: invalid JSON (${(err as Error).message})`, { cause: err });
+    throw new LockError('lock-invalid', `${jsonWhere(abs, err)}: invalid JSON (${(err as Error).message})`, { cause: err });
   }
   return { raw, lock: parseLock(raw, abs) };
 }
@@ -123,9 +124,9 @@ export async function addToLock(path: string, entries: Array<{ name: string; sto
 export function pathInfoEntries(text: string, where: string): Array<{ name: string; storePath: string }> {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJson(text);
   } catch (err) {
-    throw new LockError('bad-path-info', `${where}: not JSON (${(err as Error).message}); expected nix path-info --json output`, { cause: err });
+    throw new LockError('bad-path-info', `${jsonWhere(where, err)}: not JSON (${(err as Error).message}); expected nix path-info --json output`, { cause: err });
   }
   let paths: unknown[];
   if (Array.isArray(json)) paths = json.map((o) => (typeof o === 'object' && o !== null ? (o as { path?: unknown }).path : o));

@@ -42,7 +42,7 @@ describe('nixwrt eval', () => {
     expect(a.status).toBe(1);
     expect(a.stderr).toMatch(/^nixwrt: .*unknown-module\.json: modules\[0\]: unknown module 'telnetd' \(known: .*\) \[unknown-module\]\n$/);
     const b = nixwrt('eval', join(root, 'test/config/data/bad-option.json'));
-    expect(b.stderr).toBe('nixwrt: module sshd: option port: expected an integer >= 1 <= 65535, got 70000 [bad-option]\n');
+    expect(b.stderr).toBe(`nixwrt: ${join(root, 'test/config/data/bad-option.json')}: modules[0]: module sshd: option port: expected an integer >= 1 <= 65535, got 70000 [bad-option]\n`);
     const c = nixwrt('eval', join(root, 'test/config/data/unknown-package.json'));
     expect(c.stderr).toMatch(/^nixwrt: unknown package 'ppp' \(wanted by module pppoe\): not in lock .*test\/config\/data\/lock\.json; known: .* \[unknown-package\]\n$/);
   }, 60_000);
