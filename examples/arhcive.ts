@@ -1,6 +1,6 @@
 // rsync backup server: a USB disk mounted at /srv, exported read-write as rsync module
 // "backup" to the user "backup" (password from NIXWRT_RSYNC_PASSWORD, demo default).
-import { defineConfig } from '../src/config/types.js';
+import { defineConfig } from 'nixwrt-ts';
 
 export default defineConfig({
   device: 'gl-mt300a',

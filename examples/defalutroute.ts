@@ -2,7 +2,7 @@
 // port, DHCP for the LAN. Credentials from NIXWRT_PPPOE_USER / NIXWRT_PPPOE_PASSWORD (demo
 // defaults). (The fixture userland is Debian mipsel, so a little-endian board: Debian has no
 // big-endian MIPS port any more for a GL-AR750.)
-import { defineConfig } from '../src/config/types.js';
+import { defineConfig } from 'nixwrt-ts';
 
 export default defineConfig({
   device: 'gl-mt300a',

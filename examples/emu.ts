@@ -1,7 +1,7 @@
 // QEMU Malta (mipsel): the default demo image, built from the fixture binary cache.
 // `nixwrt build examples/emu.ts --output emulator` then `nixwrt run <out>`; ssh in as root
 // with examples/demo-ssh-key (a TEST-ONLY key pair committed for the end-to-end test).
-import { defineConfig } from '../src/config/types.js';
+import { defineConfig } from 'nixwrt-ts';
 
 const demoKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILr486TsF/MXMOcmIlOFgEfbGvJIfZufuqG4MFIVW2wD nixwrt-demo-key-TEST-ONLY';
 

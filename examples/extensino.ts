@@ -1,7 +1,7 @@
 // Wireless extender on a GL.iNet GL-MT300N-v2 (MT7628): hostapd bridged with the wired port.
 // SSID and passphrase come from NIXWRT_SSID / NIXWRT_PSK (unset or empty: the demo defaults,
 // which are for demos only).
-import { defineConfig } from '../src/config/types.js';
+import { defineConfig } from 'nixwrt-ts';
 
 const ssid = process.env.NIXWRT_SSID || 'extensino-demo';
 const psk = process.env.NIXWRT_PSK || 'demo-passphrase-change-me';

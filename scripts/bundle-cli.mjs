@@ -25,7 +25,7 @@ await build({
   platform: 'node',
   target: 'node20',
   chunkNames: 'chunk-[hash]',
-  external: Object.keys(pkg.dependencies).filter((d) => !bundled.has(d)),
+  external: [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies ?? {})].filter((d) => !bundled.has(d)),
   // src/util/module-dir.ts: modules that find their own folder's files.
   define: { NIXWRT_BUNDLED: 'true' },
   // commander is CommonJS: its require()s of Node builtins need a require in ESM output.

@@ -99,7 +99,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   try {
     const system = await timer.time('evaluate', () => loadSystem(opts.config, { cacheDir, inputs: opts.inputs }));
     for (const o of system.overlays) opts.inputs?.add('dir' in o ? o.dir : o.tarball);
-    const device = getDevice(system.device);
+    const device = system.customDevice ?? getDevice(system.device);
     const outputs = chooseOutputs(device, system, opts.outputs);
     const sources = resolveSources(system, device, opts);
 
@@ -175,6 +175,13 @@ function chooseOutputs(device: Device, system: System, wanted: BuildOptions['out
   if (wanted !== undefined && wanted !== 'all') list = wanted;
   else if (wanted === undefined && system.outputs.wanted) {
     const implied: Record<string, BuildOutput | undefined> = { firmware: 'firmware', flash: 'firmware', phramware: 'phramware', tftpboot: 'phramware', emulator: 'emulator' };
+    for (const w of system.outputs.wanted) {
+      const o = implied[w];
+      if (o !== undefined && !supported.includes(o)) {
+        const via = o === w ? '' : ` (${w === 'tftpboot' ? 'tftpboot.txt, the U-Boot script that loads phramware.bin' : 'flash.txt, the U-Boot script that writes firmware.bin'}, comes with the ${o} output)`;
+        throw new ImageError('unsupported-output', `outputs.wanted '${w}'${via}: ${device.name} cannot produce it (it supports: ${supported.join(', ')})`);
+      }
+    }
     list = [...new Set(system.outputs.wanted.map((w) => implied[w]).filter((w): w is BuildOutput => w !== undefined))];
   } else list = supported;
   for (const w of list) {
@@ -254,7 +261,7 @@ async function squashfsImage(
   store: ArtefactStore,
   onProgress?: (e: BuildProgress) => void,
 ): Promise<Uint8Array> {
-  const comp = system.outputs.compression === 'lzma' ? 'xz' : system.outputs.compression;
+  const comp = system.outputs.compression;
   const progress = onProgress && ((done: number, total: number) => onProgress({ kind: 'squashfs', done, total }));
   return writeSquashfsToBuffer(tree, { comp, mkfsTime: time, allTime: time, allRoot: true, pool, blockCache: await squashfsCache(store), onProgress: progress });
 }

@@ -76,8 +76,8 @@ async function benchIn(work: string, opts: BenchOptions, loadBefore: number[]): 
   let classic: ClassicResult | undefined;
   if (inputs) {
     const system = await loadSystem(opts.config, { cacheDir });
-    const comp = system.outputs.compression === 'lzma' ? 'xz' : system.outputs.compression;
-    classic = await runClassic({ work: inputs.dir, rootfsImage: inputs.rootfs, vmlinux: inputs.vmlinux, device: getDevice(system.device), comp });
+    const comp = system.outputs.compression;
+    classic = await runClassic({ work: inputs.dir, rootfsImage: inputs.rootfs, vmlinux: inputs.vmlinux, device: system.customDevice ?? getDevice(system.device), comp });
   }
   const cpu = cpus();
   return {

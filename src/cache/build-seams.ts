@@ -32,7 +32,9 @@ export async function cachedDtb(
   const projectDir = join(packageRoot(), 'devices', 'dts');
   const project = await dirHashes(projectDir);
   const compiler = await codeHash('dt');
-  const r = await cachedArtefact(store, { kind: 'dtb', dtsStorePath, file, includeDirs, bootargs, project, compiler }, make);
+  // A config's own DTS: its directory's DTS sources (what it may include) by content.
+  const board = device.dts.source.from === 'file' ? await dtsSourceHashes(includeDirs[0]!) : undefined;
+  const r = await cachedArtefact(store, { kind: 'dtb', dtsStorePath, file, includeDirs, bootargs, project, compiler, ...(board ? { board } : {}) }, make);
   return r.bytes;
 }
 
@@ -103,6 +105,14 @@ export function codeHash(folder: string): Promise<string> {
 }
 
 /** name → SHA-256 of every file under `dir` (recursively), sorted by name. */
+/** The .dts, .dtsi and .h files directly in `dir`, by content (a user's project folder holds more). */
+async function dtsSourceHashes(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isFile() && /\.(dts|dtsi|h)$/.test(d.name)).map((d) => d.name).sort();
+  for (const n of names) out[n] = sha256Hex(await readFile(join(dir, n)));
+  return out;
+}
+
 async function dirHashes(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   // A missing folder is an error: hashing nothing would key every version of the code alike.

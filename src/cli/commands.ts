@@ -8,6 +8,9 @@ type CommandModule = { register: (program: Command) => void };
  * time on every build), and all of them for help or an unknown command.
  */
 export const commandModules: Record<string, () => Promise<CommandModule>> = {
+  init: () => import('./commands/init.js'),
+  devices: () => import('./commands/devices.js'),
+  lock: () => import('./commands/lock.js'),
   run: () => import('./commands/run.js'),
   eval: () => import('./commands/eval.js'),
   mkimage: () => import('./commands/mkimage.js'),

@@ -1,13 +1,14 @@
 import { resolve } from 'node:path';
 import { fstabFile, groupFile, hostsFile, inittabFile, passwdFile, shadowFile } from '../rootfs/etc.js';
 import { serviceOrder, supervisorFiles } from '../rootfs/services.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, OptionError } from './errors.js';
 import { checkConfigShape, loadConfig, loadLock, resolvePackage } from './load.js';
 import { mergeValues, stripOverrides } from './merge.js';
 import { validateOptions, type Contribution, type ModuleContext } from './modules.js';
 import { rcS } from './modules/base.js';
 import { appletsOf } from './modules/busybox.js';
 import { MODULES } from './modules/index.js';
+import { deviceFromSpec } from '../image/devices.js';
 import type { BusyboxOptions, DeviceRequirement, Lock, NixwrtConfig, OverlaySpec, System, SystemFile, SystemService, SystemUser } from './types.js';
 
 /** Modules every system has, evaluated first (a config may list them to set options). */
@@ -29,11 +30,15 @@ export async function evaluateConfig(config: NixwrtConfig, opts: { dir: string; 
   const where = opts.where ?? 'config';
   checkConfigShape(config, where);
   const lock = opts.lock ?? (await loadLock(resolve(opts.dir, config.lock)));
+  const customDevice = typeof config.device === 'string' ? undefined : deviceFromSpec(config.device, opts.dir, where);
+  const deviceName = customDevice?.name ?? (config.device as string);
 
   // 1. Module uses, in order, with option sets merged per module.
   const optionOwners = new Map<string, string>();
   const rawOptions = new Map<string, unknown>(IMPLICIT.map((n) => [n, undefined]));
+  const firstUse = new Map<string, number>();
   (config.modules ?? []).forEach((use, i) => {
+    if (!firstUse.has(use.name)) firstUse.set(use.name, i);
     if (!Object.hasOwn(MODULES, use.name)) {
       throw new ConfigError('unknown-module', `${where}: modules[${i}]: unknown module '${use.name}' (known: ${Object.keys(MODULES).sort().join(', ')})`);
     }
@@ -42,7 +47,16 @@ export async function evaluateConfig(config: NixwrtConfig, opts: { dir: string; 
 
   // 2. Validate every module's options before anything contributes.
   const validated = new Map<string, unknown>();
-  for (const [name, raw] of rawOptions) validated.set(name, validateOptions(MODULES[name]!, stripOverrides(raw ?? {})));
+  for (const [name, raw] of rawOptions) {
+    try {
+      validated.set(name, validateOptions(MODULES[name]!, stripOverrides(raw ?? {})));
+    } catch (err) {
+      // Name the config and the key path of the (first) use of the module.
+      const i = firstUse.get(name);
+      if (err instanceof OptionError && i !== undefined) throw new OptionError(err.code, err.module, err.option, err.detail, `${where}: modules[${i}]`);
+      throw err;
+    }
+  }
   const applets = new Set(appletsOf(validated.get('busybox') as BusyboxOptions));
 
   // 3. Contributions, merged in module order; config-level pieces last.
@@ -57,7 +71,7 @@ export async function evaluateConfig(config: NixwrtConfig, opts: { dir: string; 
     const who = `module ${name}`;
     const ctx: ModuleContext = {
       hostname: config.hostname,
-      device: config.device,
+      device: deviceName,
       applets,
       uses: (m) => rawOptions.has(m),
       pkg: (p) => {
@@ -65,7 +79,14 @@ export async function evaluateConfig(config: NixwrtConfig, opts: { dir: string; 
         return lock.packages[p]!;
       },
     };
-    const c = MODULES[name]!.contribute(o, ctx);
+    let c: Contribution;
+    try {
+      c = MODULES[name]!.contribute(o, ctx);
+    } catch (err) {
+      const i = firstUse.get(name);
+      if (err instanceof OptionError && i !== undefined) throw new OptionError(err.code, err.module, err.option, err.detail, `${where}: modules[${i}]`);
+      throw err;
+    }
     for (const p of c.packages ?? []) want(p, who);
     merged = mergeValues(merged, c, who, owners);
   }
@@ -101,7 +122,8 @@ export async function evaluateConfig(config: NixwrtConfig, opts: { dir: string; 
     'dir' in o ? { dir: resolve(opts.dir, o.dir) } : { tarball: resolve(opts.dir, o.tarball) },
   );
   const system: System = {
-    device: config.device,
+    device: deviceName,
+    ...(customDevice ? { customDevice } : {}),
     hostname: config.hostname,
     lock,
     packages: [...packageNames.keys()].sort().map((name) => ({ name, storePath: lock.packages[name]! })),

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defaultCacheDir } from '../util/cache-dir.js';
+import { JsonSyntaxError, parseJson } from '../util/json.js';
 import { ConfigError, LockError } from './errors.js';
 import type { Lock, LockFile, NixwrtConfig } from './types.js';
 
@@ -13,8 +14,8 @@ export interface LoadOptions {
 }
 
 /**
- * Load a config file: `.json` is parsed, `.ts`/`.mts` goes through the fast loader
- * (ts-loader.ts) and, for what that does not handle, like `.js`/`.mjs`, through tsx's tsImport
+ * Load a config file: `.json` is parsed, `.ts`/`.mts`/`.js`/`.mjs` go through the fast loader
+ * (ts-loader.ts) and, for what that does not handle, through tsx's tsImport when installed
  * (works from the compiled CLI on Node 20, no global loader hooks left behind).
  * Returns the config and the directory relative paths in it are resolved against.
  */
@@ -31,9 +32,9 @@ export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<
       throw new ConfigError('config-not-found', `${abs}: cannot read config (${(err as Error).message})`, { cause: err });
     }
     try {
-      raw = JSON.parse(text);
+      raw = parseJson(text);
     } catch (err) {
-      throw new ConfigError('config-load-failed', `${abs}: invalid JSON (${(err as Error).message})`, { cause: err });
+      throw new ConfigError('config-load-failed', `${jsonWhere(abs, err)}: invalid JSON (${(err as Error).message})`, { cause: err });
     }
   } else if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
     try {
@@ -45,7 +46,7 @@ export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<
     try {
       mod = (await importTs(abs, opts.cacheDir ?? defaultCacheDir(), opts.inputs)) as { default?: unknown };
     } catch (err) {
-      throw new ConfigError('config-load-failed', `${abs}: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError('config-load-failed', `${await throwSite(err, abs)}: ${(err as Error).message}`, { cause: err });
     }
     raw = mod.default;
     // A CommonJS-style double default (module.exports = { default }) when tsx treats it as CJS.
@@ -57,18 +58,43 @@ export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<
   return { config: checkConfigShape(raw, abs), dir: dirname(abs), path: abs };
 }
 
-/** A .ts/.mts module through the fast loader, else (and for .js/.mjs) through tsx. */
+/**
+ * A config module through the fast loader (.js/.mjs too: it points their imports at files, so
+ * `nixwrt-ts` resolves outside any package), else through tsx when it is installed (an
+ * optional peer dependency: it and esbuild are ~10 MB most users never need).
+ */
 async function importTs(abs: string, cacheDir: string, inputs?: Set<string>): Promise<unknown> {
-  if (['.ts', '.mts'].includes(extname(abs))) {
-    const { importTsFast, NotFastLoadable, configCacheDir } = await import('./ts-loader.js');
-    try {
-      return await importTsFast(abs, configCacheDir(cacheDir), { stripped: 0, cached: 0, inputs });
-    } catch (err) {
-      if (!(err instanceof NotFastLoadable)) throw err;
-    }
+  const { importTsFast, NotFastLoadable, configCacheDir } = await import('./ts-loader.js');
+  let why: string;
+  try {
+    return await importTsFast(abs, configCacheDir(cacheDir), { stripped: 0, cached: 0, inputs });
+  } catch (err) {
+    if (!(err instanceof NotFastLoadable)) throw err;
+    why = err.message;
   }
-  const { tsImport } = await import('tsx/esm/api');
-  return tsImport(pathToFileURL(abs).href, import.meta.url);
+  let tsx: typeof import('tsx/esm/api');
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch (err) {
+    throw new Error(`${why}; configs like this one need tsx: install it next to nixwrt-ts (npm install tsx)`, { cause: err });
+  }
+  return tsx.tsImport(pathToFileURL(abs).href, import.meta.url);
+}
+
+/**
+ * `file:line` of the config code an error was thrown from: the first stack frame in a config
+ * module (compiled by the fast loader, or the source itself under tsx), else the config file.
+ */
+async function throwSite(err: unknown, abs: string): Promise<string> {
+  const { sourceOfCompiled } = await import('./ts-loader.js');
+  const stack = err instanceof Error ? (err.stack ?? '') : '';
+  // Frames name file URLs, or plain paths where a test runner loaded the module.
+  for (const m of stack.matchAll(/((?:file:\/\/)?\/[^\s()]+?):(\d+):\d+/g)) {
+    const url = m[1]!.startsWith('file:') ? m[1]! : pathToFileURL(m[1]!).href;
+    const src = sourceOfCompiled(url) ?? (url === pathToFileURL(abs).href ? abs : undefined);
+    if (src !== undefined) return `${src}:${m[2]}`;
+  }
+  return abs;
 }
 
 const KNOWN_KEYS = new Set(['device', 'hostname', 'lock', 'packages', 'modules', 'overlay', 'kernelCmdline', 'kernelPackage', 'outputs', '$schema']);
@@ -81,7 +107,9 @@ export function checkConfigShape(raw: unknown, where: string): NixwrtConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('the config must be an object');
   const c = raw as Record<string, unknown>;
   for (const k of Object.keys(c)) if (!KNOWN_KEYS.has(k)) bad(`unknown key '${k}'`);
-  for (const k of ['device', 'hostname', 'lock'] as const) {
+  const device = c.device;
+  if (typeof device !== 'string' && (typeof device !== 'object' || device === null || Array.isArray(device))) bad(`'device' must be a device name or a device object`);
+  for (const k of ['hostname', 'lock', ...(typeof device === 'string' ? (['device'] as const) : [])] as const) {
     if (typeof c[k] !== 'string' || c[k] === '') bad(`'${k}' must be a non-empty string`);
   }
   if (!/^[A-Za-z0-9]([A-Za-z0-9-]{0,62})$/.test(c.hostname as string)) bad(`hostname '${String(c.hostname)}' is not a valid host name`);
@@ -107,8 +135,26 @@ export function checkConfigShape(raw: unknown, where: string): NixwrtConfig {
       if (!ok) bad(`overlay entries must be { dir: string } or { tarball: string }`);
     }
   }
-  if (c.outputs !== undefined && (typeof c.outputs !== 'object' || c.outputs === null)) bad(`'outputs' must be an object`);
+  if (c.outputs !== undefined) checkOutputs(c.outputs, bad);
   return c as unknown as NixwrtConfig;
+}
+
+const OUTPUT_NAMES = ['firmware', 'phramware', 'emulator', 'tftpboot', 'flash', 'manifest'];
+const COMPRESSIONS = ['xz', 'zstd', 'gzip', 'none'];
+
+function checkOutputs(o: unknown, bad: (msg: string) => never): void {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) bad(`'outputs' must be an object`);
+  const w = o as Record<string, unknown>;
+  for (const k of Object.keys(w)) if (!['wanted', 'compression', 'padjffs2'].includes(k)) bad(`outputs.${k}: unknown key (known: wanted, compression, padjffs2)`);
+  if (w.wanted !== undefined) {
+    if (!Array.isArray(w.wanted)) bad(`outputs.wanted must be a list of ${OUTPUT_NAMES.join(', ')}`);
+    (w.wanted as unknown[]).forEach((x, i) => {
+      if (typeof x !== 'string' || !OUTPUT_NAMES.includes(x)) bad(`outputs.wanted[${i}]: ${JSON.stringify(x)} is not an output (one of ${OUTPUT_NAMES.join(', ')})`);
+    });
+  }
+  if (w.compression === 'lzma') bad(`outputs.compression 'lzma': squashfs images are LZMA-compressed with 'xz' (Linux reads no squashfs lzma); write 'xz'`);
+  if (w.compression !== undefined && !COMPRESSIONS.includes(w.compression as string)) bad(`outputs.compression ${JSON.stringify(w.compression)}: expected one of ${COMPRESSIONS.join(', ')}`);
+  if (w.padjffs2 !== undefined && typeof w.padjffs2 !== 'boolean') bad(`outputs.padjffs2 must be true or false`);
 }
 
 /** Read a lock file; a relative cache URL is resolved against the lock's directory. */
@@ -122,9 +168,9 @@ export async function loadLock(path: string): Promise<Lock> {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJson(text);
   } catch (err) {
-    throw new LockError('lock-invalid', `${abs}: invalid JSON (${(err as Error).message})`, { cause: err });
+    throw new LockError('lock-invalid', `${jsonWhere(abs, err)}: invalid JSON (${(err as Error).message})`, { cause: err });
   }
   return parseLock(raw, abs);
 }
@@ -147,9 +193,17 @@ export function parseLock(raw: unknown, abs: string): Lock {
   return { path: abs, cacheUrl, publicKey: l.cache!.publicKey, packages: { ...l.packages! } };
 }
 
+/** `file:line:col` of a JSON syntax error. */
+export function jsonWhere(file: string, err: unknown): string {
+  return err instanceof JsonSyntaxError ? `${file}:${err.line}:${err.column}` : file;
+}
+
 /** Resolve a package name; the error names the package, who asked and the lock. */
 export function resolvePackage(lock: Lock, name: string, wantedBy: string): string {
   const p = Object.hasOwn(lock.packages, name) ? lock.packages[name] : undefined;
+  if (p === undefined && name.startsWith('/')) {
+    throw new LockError('not-a-store-path', `${JSON.stringify(name)} (wanted by ${wantedBy}) is not a store path (expected /nix/store/<32 characters of hash>-<name>) nor a package name`);
+  }
   if (p === undefined) {
     const known = Object.keys(lock.packages).sort().join(', ') || '(none)';
     throw new LockError('unknown-package', `unknown package '${name}' (wanted by ${wantedBy}): not in lock ${lock.path}; known: ${known}`);

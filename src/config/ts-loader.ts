@@ -8,15 +8,16 @@
  *
  * Anything this loader does not handle the way tsx would returns `undefined` and the caller
  * uses tsx: a bare package import (its "import" condition may differ from what we could
- * resolve), import cycles, `import.meta` beyond url/dirname/filename, dynamic imports of
+ * resolve; `nixwrt-ts` itself is resolved here, see resolveSelf), import cycles, `import.meta` beyond url/dirname/filename, dynamic imports of
  * computed names, files without module syntax (CommonJS), and syntax sucrase rejects.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { packageRoot } from '../util/package-root.js';
 
 /** Bumped when the stripped code for the same source would change (sucrase options, this file). */
 const STRIP_VERSION = 'sucrase-3/1';
@@ -87,7 +88,8 @@ async function compile(path: string, dir: string, stats: FastLoadStats, stack: S
       continue;
     }
     if (imp.n === undefined) throw new NotFastLoadable(`${path} imports a computed name`);
-    const target = await resolveImport(imp.n, path, dir, stats, stack);
+    const statement = imp.d === -1 ? code.slice(imp.ss, imp.se) : undefined;
+    const target = await resolveImport(imp.n, path, dir, stats, stack, statement);
     // Dynamic imports' ranges include the quotes; static ones do not: replace the whole literal.
     const [s, e] = imp.d >= 0 ? [imp.s, imp.e] : [imp.s - 1, imp.e + 1];
     out += code.slice(at, s) + JSON.stringify(target);
@@ -100,11 +102,22 @@ async function compile(path: string, dir: string, stats: FastLoadStats, stack: S
   const file = join(dir, name);
   // Named by its hash and compared whole before use, so no fsync is needed.
   if (readText(file) !== out) await writeFileAtomic(file, Buffer.from(out), { durable: false });
-  return pathToFileURL(file).href;
+  const href = pathToFileURL(file).href;
+  compiledFrom.set(href, path);
+  return href;
+}
+
+/** Compiled module URL → its source file (sucrase keeps line numbers: errors can name the source line). */
+const compiledFrom = new Map<string, string>();
+
+export function sourceOfCompiled(url: string): string | undefined {
+  return compiledFrom.get(url);
 }
 
 /** The type-stripped code of `source`, from the cache when the same source was stripped before. */
 async function stripped(path: string, source: string, dir: string, stats: FastLoadStats): Promise<string> {
+  // Plain JavaScript (.js/.mjs configs) has no types to strip: only its imports are pointed.
+  if (!['.ts', '.mts'].includes(extname(path))) return source;
   const key = createHash('sha256').update(`${STRIP_VERSION}\0${source}`).digest('hex');
   const file = join(dir, `strip-${key}.js`);
   const hit = readCached(file);
@@ -144,11 +157,12 @@ function readCached(file: string): string | undefined {
 
 const BUILTINS = new Set(builtinModules);
 
-async function resolveImport(spec: string, from: string, dir: string, stats: FastLoadStats, stack: Set<string>): Promise<string> {
+async function resolveImport(spec: string, from: string, dir: string, stats: FastLoadStats, stack: Set<string>, statement?: string): Promise<string> {
   if (spec.startsWith('node:') || BUILTINS.has(spec)) return spec;
   let base: string;
   if (spec.startsWith('./') || spec.startsWith('../') || spec.startsWith('/')) base = resolve(dirname(from), spec);
   else if (spec.startsWith('file:')) base = fileURLToPath(spec);
+  else if (spec === SELF || spec.startsWith(`${SELF}/`)) return resolveSelf(spec, from, statement);
   else throw new NotFastLoadable(`${from} imports the package '${spec}'`);
   const file = findFile(base);
   if (!file) throw new NotFastLoadable(`${from}: cannot resolve '${spec}'`);
@@ -160,6 +174,41 @@ async function resolveImport(spec: string, from: string, dir: string, stats: Fas
   }
   throw new NotFastLoadable(`${from} imports a ${ext || 'extensionless'} file: ${file}`);
 }
+
+/** Our own package name: configs import defineConfig and friends from it. */
+const SELF = 'nixwrt-ts';
+
+/**
+ * `nixwrt-ts` (or a subpath it exports) as Node would resolve it from the config's location (a
+ * project with nixwrt-ts installed uses that copy); a config outside any such project gets the
+ * running CLI's own package. Our "exports" name plain ESM files under one "default" condition,
+ * so require's resolver finds the same file as import's would.
+ */
+function resolveSelf(spec: string, from: string, statement?: string): string {
+  let file: string;
+  try {
+    file = createRequire(from).resolve(spec);
+  } catch {
+    try {
+      // A self-reference from inside our own package resolves through its "exports".
+      file = createRequire(join(packageRoot(), 'package.json')).resolve(spec);
+    } catch (err) {
+      throw new NotFastLoadable(`${from}: cannot resolve '${spec}' (${(err as Error).message.split('\n')[0]})`);
+    }
+  }
+  // The package entry loads the whole library (~100 ms); a config that takes only names of
+  // config/types.js gets that module, the very one the entry re-exports (same bindings).
+  const names = statement !== undefined && spec === SELF ? /^import\s*\{([^}]*)\}\s*from\s*['"]/.exec(statement)?.[1] : undefined;
+  if (names !== undefined) {
+    const light = join(dirname(file), 'config', 'types.js');
+    const all = names.split(',').map((n) => n.trim().split(/\s+as\s+/)[0]!).filter((n) => n !== '');
+    if (all.every((n) => CONFIG_TYPES_VALUES.has(n)) && statSync(light, { throwIfNoEntry: false })?.isFile()) return pathToFileURL(light).href;
+  }
+  return pathToFileURL(file).href;
+}
+
+/** The values src/config/types.ts exports (everything else there is a type, stripped before). */
+const CONFIG_TYPES_VALUES = new Set(['defineConfig', 'override', 'isOverride']);
 
 /** The file an import names, the way tsx finds it: as written, then .js → .ts, then added extensions. */
 function findFile(base: string): string | undefined {

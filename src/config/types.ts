@@ -4,6 +4,8 @@
  * and the image stage). Everything here is data: no functions, no classes.
  */
 
+import type { Device, DeviceSpec } from '../image/device.js';
+
 // ---------------------------------------------------------------------------------------
 // Override marker
 // ---------------------------------------------------------------------------------------
@@ -58,7 +60,8 @@ export interface Lock {
 /** Image outputs the image stage can produce. */
 export type OutputName = 'firmware' | 'phramware' | 'emulator' | 'tftpboot' | 'flash' | 'manifest';
 
-export type SquashfsCompression = 'xz' | 'zstd' | 'gzip' | 'lzma' | 'none';
+/** Squashfs compressors the kernels read ('lzma' is refused: squashfs LZMA is xz, kernels have no squashfs lzma). */
+export type SquashfsCompression = 'xz' | 'zstd' | 'gzip' | 'none';
 
 export interface OutputWishes {
   /** Outputs built by default when the CLI does not say (default: the device's default). */
@@ -106,8 +109,11 @@ export type ModuleUse = {
 }[ModuleName];
 
 export interface NixwrtConfig {
-  /** Device profile name (devices/<name>), e.g. 'qemu-malta', 'gl-mt300n-v2'. */
-  device: string;
+  /**
+   * A built-in device's name (`nixwrt devices`), e.g. 'qemu-malta', 'gl-mt300n-v2'; or a device
+   * of one's own: its facts, or a built-in `base` and what differs (a DTS file relative to the config).
+   */
+  device: string | DeviceSpec;
   hostname: string;
   /** Lock file path, relative to the config file. */
   lock: string;
@@ -165,9 +171,9 @@ export interface NtpdOptions {
 export interface SyslogOptions {
   /** Remote loghost, `host` or `host:port`. */
   loghost?: string;
-  /** Log locally as well (default true): /run/log/messages, or the ring buffer. */
+  /** Log locally as well (default true): a shared-memory ring logread reads (kernel needs SYSVIPC), copied to /run/log/messages. */
   local?: boolean;
-  /** Local log in a shared-memory ring for logread instead of a file (kernel needs SYSVIPC). */
+  /** The ring only, no copy in /run/log/messages. */
   ringBuffer?: boolean;
 }
 export interface DhcpClientOptions {
@@ -317,7 +323,10 @@ export interface SystemPackage {
 
 /** The evaluated configuration. Paths in `files` etc. are absolute rootfs paths. */
 export interface System {
+  /** The device's name. */
   device: string;
+  /** The config's own device (absent for a built-in one, looked up by name). */
+  customDevice?: Device;
   hostname: string;
   lock: Lock;
   /** Root store paths (their closures go into /nix/store), sorted by name, unique. */

@@ -18,7 +18,9 @@ export type DtsSource =
   /** A board file written for this project, in devices/dts/. */
   | { from: 'project'; file: string }
   /** A board file inside the kernel DTS tree (the `linux-dts` package), e.g. arch/mips/boot/dts/mti/malta.dts. */
-  | { from: 'kernel'; file: string };
+  | { from: 'kernel'; file: string }
+  /** A board file of the user's: an absolute path (a config's device gives it relative to the config). */
+  | { from: 'file'; file: string };
 
 export interface DeviceDts {
   source: DtsSource;
@@ -65,6 +67,18 @@ export interface Device {
   dtsPackage: string;
   dts: DeviceDts;
   boot: BootMethod;
+}
+
+/**
+ * A device a config describes itself (`device: {...}` instead of a built-in name): every fact of
+ * Device, or those that differ from a built-in device named by `base`. `dts.file` is relative to
+ * the config; its directory is on the include path before the kernel tree's SoC directory.
+ */
+export interface DeviceSpec extends Partial<Omit<Device, 'name' | 'dts'>> {
+  name: string;
+  /** A built-in device (nixwrt devices) whose facts this one starts from. */
+  base?: string;
+  dts?: { file: string; socDir?: string };
 }
 
 export function hexAddress(n: number): string {

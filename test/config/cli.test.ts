@@ -21,7 +21,7 @@ describe('nixwrt eval', () => {
     const r = nixwrt('eval', join(root, 'examples/emu.ts'));
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('hostname    emu\n');
-    expect(r.stdout).toMatch(/services    dhcpClient, syslogd, klogd \(after syslogd\), ntpd \(after dhcpClient\), sshd\n/);
+    expect(r.stdout).toMatch(/services    dhcpClient, syslogd, klogd \(after syslogd\), ntpd \(after dhcpClient\), sshd, syslogFile \(after syslogd\)\n/);
   }, slow(60_000));
   it('prints the System as JSON', () => {
     const r = nixwrt('eval', '--json', join(root, 'test/config/data/minimal.json'));
@@ -43,7 +43,7 @@ describe('nixwrt eval', () => {
     expect(a.status).toBe(1);
     expect(a.stderr).toMatch(/^nixwrt: .*unknown-module\.json: modules\[0\]: unknown module 'telnetd' \(known: .*\) \[unknown-module\]\n$/);
     const b = nixwrt('eval', join(root, 'test/config/data/bad-option.json'));
-    expect(b.stderr).toBe('nixwrt: module sshd: option port: expected an integer >= 1 <= 65535, got 70000 [bad-option]\n');
+    expect(b.stderr).toBe(`nixwrt: ${join(root, 'test/config/data/bad-option.json')}: modules[0]: module sshd: option port: expected an integer >= 1 <= 65535, got 70000 [bad-option]\n`);
     const c = nixwrt('eval', join(root, 'test/config/data/unknown-package.json'));
     expect(c.stderr).toMatch(/^nixwrt: unknown package 'ppp' \(wanted by module pppoe\): not in lock .*test\/config\/data\/lock\.json; known: .* \[unknown-package\]\n$/);
   }, slow(60_000));

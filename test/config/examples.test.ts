@@ -20,7 +20,7 @@ describe('examples', () => {
       { name: 'dropbear', storePath: lock.packages.dropbear },
     ]);
     expect(s.lock.cacheUrl).toBe('file://' + join(root, 'fixtures/cache'));
-    expect(Object.keys(s.services).sort()).toEqual(['dhcpClient', 'klogd', 'ntpd', 'sshd', 'syslogd']);
+    expect(Object.keys(s.services).sort()).toEqual(['dhcpClient', 'klogd', 'ntpd', 'sshd', 'syslogFile', 'syslogd']);
     expect(s.files['/root/.ssh/authorized_keys']!.content).toMatch(/^ssh-ed25519 \S+ nixwrt-demo-key-TEST-ONLY\n$/);
     expect(s.files['/etc/hostname']!.content).toBe('emu\n');
   });
@@ -41,7 +41,7 @@ describe('examples', () => {
     expect(s.requirements).toEqual(['ethernet', 'wifi']);
     const r = await loadSystem(example('defalutroute.ts'));
     expect(r.device).toBe('gl-mt300a');
-    expect(Object.keys(r.services).sort()).toEqual(['dhcpServer', 'klogd', 'pppoe', 'syslogd']);
+    expect(Object.keys(r.services).sort()).toEqual(['dhcpServer', 'klogd', 'pppoe', 'syslogFile', 'syslogd']);
     expect(r.files['/etc/ppp/peers/pppoe']!.content).toContain(`plugin ${lock.packages.ppp}/lib/pppd/rp-pppoe.so\n`);
     expect(r.kernelCmdline).toEqual(['loglevel=5']);
   });

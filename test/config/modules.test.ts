@@ -66,7 +66,7 @@ describe('busybox', () => {
 describe('supervisor', () => {
   it('starts services from inittab in dependency order, oneshots once', async () => {
     const s = await evalModules([
-      { name: 'syslog', options: { loghost: '10.0.0.1:514' } },
+      { name: 'syslog', options: { loghost: '10.0.0.1:514', ringBuffer: true } },
       { name: 'usbdisk', options: { mountpoint: '/srv' } },
       { name: 'rsyncd', options: { modules: { backup: { path: '/srv/backup', readOnly: false } } } },
     ]);
@@ -77,7 +77,7 @@ describe('supervisor', () => {
     expect(text(s, '/etc/svc/klogd/depends')).toBe('syslogd\n');
     expect(text(s, '/etc/svc/rsyncd/depends')).toBe('usbdisk\n');
     expect(s.files['/etc/svc/usbdisk/oneshot']).toBeDefined();
-    expect(text(s, '/etc/svc/syslogd/run')).toBe('#!/bin/sh\nexec syslogd -n -R 10.0.0.1:514 -L -O /run/log/messages\n');
+    expect(text(s, '/etc/svc/syslogd/run')).toBe('#!/bin/sh\nexec syslogd -n -R 10.0.0.1:514 -L -C64\n');
     expect(text(s, '/etc/svc/supervise')).toContain('exec /bin/sh "$dir/run"');
     expect(s.symlinks['/bin/svc-status']).toEqual({ target: '/etc/svc/status' });
   });
@@ -125,11 +125,16 @@ describe('ntpd, syslog, dhcp', () => {
     expect(text(c, '/etc/svc/ntpd/run')).toBe('#!/bin/sh\nexec /bin/ntpd -n -p pool.ntp.org\n');
     expect(text(c, '/etc/svc/ntpd/depends')).toBe('dhcpClient\n');
   });
-  it('syslog local only: a file by default, the logread ring on request, remote only', async () => {
+  it('syslog local only: the logread ring copied to a file by default, the ring alone on request, remote only', async () => {
     const s = await evalModules([{ name: 'syslog' }]);
-    expect(text(s, '/etc/svc/syslogd/run')).toBe('#!/bin/sh\nexec syslogd -n -O /run/log/messages\n');
+    expect(text(s, '/etc/svc/syslogd/run')).toBe('#!/bin/sh\nexec syslogd -n -C64\n');
+    expect(text(s, '/etc/svc/syslogFile/run')).toBe('#!/bin/sh\nexec logread -F >> /run/log/messages\n');
+    expect(text(s, '/etc/svc/syslogFile/depends')).toBe('syslogd\n');
     const r = await evalModules([{ name: 'syslog', options: { ringBuffer: true } }]);
     expect(text(r, '/etc/svc/syslogd/run')).toBe('#!/bin/sh\nexec syslogd -n -C64\n');
+    expect(r.files['/etc/svc/syslogFile/run']).toBeUndefined();
+    const both = await evalModules([{ name: 'syslog', options: { loghost: 'log.example' } }]);
+    expect(text(both, '/etc/svc/syslogd/run')).toBe('#!/bin/sh\nexec syslogd -n -R log.example -L -C64\n');
     const n = await evalModules([{ name: 'syslog', options: { loghost: 'log.example', local: false } }]);
     expect(text(n, '/etc/svc/syslogd/run')).toBe('#!/bin/sh\nexec syslogd -n -R log.example\n');
     expect(text(s, '/etc/svc/klogd/run')).toBe('#!/bin/sh\nexec klogd -n\n');

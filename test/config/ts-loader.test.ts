@@ -2,7 +2,7 @@
  * The fast .ts config loader (src/config/ts-loader.ts): the same module values as tsx, the
  * stripped code reused from the cache, and tsx for what it does not handle.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -38,11 +38,11 @@ describe('fast .ts loader', () => {
     const { tsImport } = await import('tsx/esm/api');
     const viaTsx = (await tsImport(pathToFileURL(join(root, 'examples', 'emu.ts')).href, import.meta.url)) as { default: unknown };
     expect(mod.default).toEqual(viaTsx.default);
-    // emu.ts and src/config/types.ts
-    expect(first).toEqual({ stripped: 2, cached: 0 });
+    // emu.ts only: `nixwrt-ts` is the package's compiled JavaScript
+    expect(first).toEqual({ stripped: 1, cached: 0 });
     const again: FastLoadStats = { stripped: 0, cached: 0 };
     await importTsFast(join(root, 'examples', 'emu.ts'), cache, again);
-    expect(again).toEqual({ stripped: 0, cached: 2 });
+    expect(again).toEqual({ stripped: 0, cached: 1 });
   });
 
   it('an edited config is a new module (never the one imported before), its imports come from the cache', async () => {
@@ -102,6 +102,22 @@ describe('fast .ts loader', () => {
     });
     const { config } = await loadConfig(join(dir, 'c.ts'), { cacheDir: mkdtempSync(join(tmpdir(), 'nixwrt-tsl-cache-')) });
     expect(config.hostname).toBe('tsx');
+  });
+
+  it("resolves 'nixwrt-ts' outside any package to the running copy, and to config/types.js when that is all it takes", async () => {
+    // Under the system temp directory: no node_modules/nixwrt-ts on the way up.
+    const dir = mkdtempSync(join(tmpdir(), 'nixwrt-outside-'));
+    made.push(dir);
+    writeFileSync(join(dir, 'light.ts'), `import { defineConfig, override } from 'nixwrt-ts';\nexport default defineConfig({ device: 'qemu-malta', hostname: 'a', lock: 'l.json', x: override(1) } as never);\n`);
+    writeFileSync(join(dir, 'full.mjs'), `import { defineConfig, parseLock } from 'nixwrt-ts';\nexport default defineConfig({ device: 'qemu-malta', hostname: typeof parseLock, lock: 'l.json' });\n`);
+    const cache = mkdtempSync(join(tmpdir(), 'nixwrt-tsl-cache-'));
+    const light = (await importTsFast(join(dir, 'light.ts'), cache)) as { default: { x: unknown } };
+    expect(light.default.x).toEqual({ __nixwrtOverride: true, value: 1 });
+    const compiled = readdirSync(cache).filter((f) => !f.startsWith('strip-')).map((f) => readFileSync(join(cache, f), 'utf8'));
+    expect(compiled.join('\n')).toContain(JSON.stringify(pathToFileURL(join(root, 'dist', 'src', 'config', 'types.js')).href));
+    // A name beyond config/types.js: the package entry. A .mjs config goes the same way.
+    const full = (await importTsFast(join(dir, 'full.mjs'), cache)) as { default: { hostname: string } };
+    expect(full.default.hostname).toBe('function');
   });
 
   it('reports an error thrown by the config as a load failure', async () => {

@@ -1,7 +1,7 @@
 /**
  * End to end: build examples/emu.ts from the fixture cache served over loopback HTTP with the
  * CLI, boot it with `nixwrt run` under qemu-system-mipsel, and check the running system from
- * its serial console. QEMU is stopped by the test (a guest reboot does not end it).
+ * its serial console; at the end a guest poweroff ends `nixwrt run`.
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -107,4 +107,21 @@ describe.skipIf(!havePeers('qemu-system-mipsel'))('examples/emu.ts end to end', 
       expect(stdout).toBe(`${system.hostname}\n${system.hostname}\n`);
     });
   }, slow(240_000));
+
+  it('logread reads the local log, which is also in /run/log/messages', async () => {
+    await con.run('logger nixwrt-e2e-mark');
+    await retry(async () => {
+      expect(await con.run('logread')).toMatch(/root: nixwrt-e2e-mark$/m);
+      expect(await con.run('cat /run/log/messages')).toMatch(/root: nixwrt-e2e-mark$/m);
+    });
+  }, slow(60_000));
+
+  it('poweroff in the guest ends nixwrt run with status 0, without errors from the shutdown script', async () => {
+    const from = con.text.length;
+    con.send('poweroff\n');
+    const code = await new Promise<number | null>((res) => (booted!.qemu.exitCode !== null ? res(booted!.qemu.exitCode) : booted!.qemu.once('exit', (c) => res(c))));
+    expect(code).toBe(0);
+    expect(con.text.slice(from)).toContain('Sent SIGKILL to all processes');
+    expect(con.text.slice(from)).not.toMatch(/not found/);
+  }, slow(120_000));
 });

@@ -19,6 +19,7 @@ import { havePeers, haveRequirement } from '../helpers/peer.js';
 import { bootConcentrator, concentratorInitramfs, concentratorMissing, findHostKernel, freeUdpPort, type Concentrator, type HostKernel } from './concentrator.js';
 import type { Console } from './console.js';
 import { type Booted, bootEmulator, retry } from './qemu.js';
+import { slow } from '../helpers/slack.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const missing = concentratorMissing();
@@ -89,7 +90,7 @@ describe.skipIf(!ready)('defalutroute on qemu-malta dials a real PPPoE access co
     expect(await startServer('pap')).toMatch(/exit=0\n$/);
     router = await bootEmulator(join(work, 'out', 'emulator'), { nets: [udp(acIsp, rWan), udp(acLan, rLan)] });
     con = router.con;
-  }, 600_000);
+  }, slow(600_000));
 
   afterAll(async () => {
     await router?.stop();
@@ -104,7 +105,7 @@ describe.skipIf(!ready)('defalutroute on qemu-malta dials a real PPPoE access co
     expect(await con.run('cat /sys/class/net/eth1/operstate')).toBe('up\n');
     expect(await con.run('grep -c "PAP authentication succeeded" /run/log/messages')).toMatch(/^[1-9]\d*\n$/);
     expect(await acCon.run('cat /run/messages')).toContain(`PAP peer authentication succeeded for ${user}`);
-  }, 150_000);
+  }, slow(150_000));
 
   it('dials again with CHAP after the concentrator crashes and restarts', async () => {
     const from = await routerLogLines();
@@ -118,7 +119,7 @@ describe.skipIf(!ready)('defalutroute on qemu-malta dials a real PPPoE access co
     await sessionUp();
     // The concentrator's pppd for this session is the one that wants CHAP.
     expect(await acCon.run('ps')).toMatch(/pppd pty .* file \/etc\/ppp\/server-chap /);
-  }, 200_000);
+  }, slow(200_000));
 
   it('says on syslog that the password is wrong and backs off between attempts', async () => {
     const from = await routerLogLines();
@@ -143,7 +144,7 @@ describe.skipIf(!ready)('defalutroute on qemu-malta dials a real PPPoE access co
     // The right password again: the next attempt (after the 20 s or 40 s wait) gets through.
     await acCon.run(writeSecrets('/etc/ppp/chap-secrets', user, password));
     await sessionUp();
-  }, 240_000);
+  }, slow(240_000));
 
   it('re-establishes the session and the default route after the link drops and comes back', async () => {
     const from = await routerLogLines();
@@ -153,7 +154,7 @@ describe.skipIf(!ready)('defalutroute on qemu-malta dials a real PPPoE access co
     await ac!.monitor('set_link isp on');
     await sessionUp();
     expect(await con.run('cat /etc/resolv.conf')).toBe(DNS.map((d) => `nameserver ${d}\n`).join(''));
-  }, 200_000);
+  }, slow(200_000));
 
   it('gives a LAN host an address by DHCP from the LAN port', async () => {
     expect(await con.run('ip -4 addr show dev eth2')).toMatch(/inet 192\.168\.8\.1\/24 /);
@@ -163,5 +164,5 @@ describe.skipIf(!ready)('defalutroute on qemu-malta dials a real PPPoE access co
       return out;
     }, 4, 2000);
     expect(r).toMatch(/lease of 192\.168\.8\.(1\d\d|2[0-4]\d|250) obtained from 192\.168\.8\.1/);
-  }, 150_000);
+  }, slow(150_000));
 });

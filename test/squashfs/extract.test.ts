@@ -13,6 +13,7 @@ import { packageRoot } from '../../src/util/package-root.js';
 import type { DirNode, TreeNode } from '../../src/rootfs/tree.js';
 import { extractSquashfs, openSquashfs, SquashfsError, writeSquashfsToBuffer } from '../../src/squashfs/index.js';
 import { hostileImage, type HostileKind } from './hostile.js';
+import { slow } from '../helpers/slack.js';
 
 const isRoot = process.getuid?.() === 0;
 const T = 1_600_000_000;
@@ -108,7 +109,7 @@ describe.skipIf(!havePeers('mksquashfs', 'unsquashfs', 'python3'))('nixwrt unsqu
     source = manifest(src);
     peer = manifest(join(work, 'peer'));
     ours = manifest(join(work, 'ours'));
-  }, 60_000);
+  }, slow(60_000));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('the whole tree: every entry, type, mode, owner, time, content, target, device, xattr and link', () => {

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startEmulator } from '../../image/run.js';
 
@@ -10,15 +11,39 @@ export function register(program: Command): void {
     .option('--forward <host:guest...>', 'forward more TCP ports 127.0.0.1:HOST to the guest', collectForward, [])
     .option('--net <netdev>', 'add a NIC (eth1, eth2, ...) on a QEMU -netdev backend, e.g. socket,udp=127.0.0.1:4001,localaddr=127.0.0.1:4000', (v: string, acc: string[]) => [...acc, v], [])
     .action(async (dir: string, opts: { sshPort?: number; forward: Array<{ host: number; guest: number }>; net: string[] }) => {
-      const child = await startEmulator(dir, { sshPort: opts.sshPort, forwards: opts.forward, nets: opts.net });
+      process.stderr.write('nixwrt run: serial console on this terminal; Ctrl-A x quits QEMU (poweroff or reboot in the guest too)\n');
+      const child = await startEmulator(dir, { sshPort: opts.sshPort, forwards: opts.forward, nets: opts.net, stdio: ['inherit', 'pipe', 'inherit'] });
+      const guest = endOnHalt(child);
       // Stopping nixwrt stops QEMU (QEMU's own quit key is Ctrl-A x).
       for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(sig, () => child.kill(sig));
       const code = await new Promise<number>((res, rej) => {
         child.on('error', rej);
-        child.on('exit', (c, sig) => res(c ?? (sig ? 128 : 1)));
+        // A guest that powered off or rebooted is a clean end.
+        child.on('exit', (c, sig) => res(guest.halted ? 0 : (c ?? (sig ? 128 : 1))));
       });
       process.exitCode = code;
     });
+}
+
+/**
+ * The console passes through; QEMU Malta has no power-off device the kernels use and their
+ * restart fails, so a guest's poweroff or reboot ends in a halted CPU: its last kernel message
+ * ends QEMU instead.
+ */
+function endOnHalt(child: ChildProcess): { halted: boolean } {
+  const state = { halted: false };
+  let tail = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    process.stdout.write(d);
+    tail = (tail + d.toString('latin1')).slice(-200);
+    if (/reboot: (System halted|Power down)|Reboot failed -- System halted|reboot: Restarting system/.test(tail)) {
+      tail = '';
+      state.halted = true;
+      // A restart that works resets the board, and -no-reboot then ends QEMU by itself.
+      setTimeout(() => child.kill('SIGTERM'), 2000).unref();
+    }
+  });
+  return state;
 }
 
 function collectForward(v: string, acc: Array<{ host: number; guest: number }>) {

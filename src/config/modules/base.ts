@@ -21,8 +21,9 @@ mtdblock[0-9]+ 0:0 660
 `;
 
 const RC_SHUTDOWN = `#!/bin/sh
-# Run by init at shutdown: stop services, flush, unmount.
-killall5 -15; sleep 1; killall5 -9
+# Run by init at shutdown: stop services, flush, unmount. (kill -1: every process but init and
+# this shell; busybox has no killall5.)
+kill -TERM -1 2>/dev/null; sleep 1; kill -KILL -1 2>/dev/null
 sync
 umount -a -r 2>/dev/null
 `;

@@ -5,10 +5,12 @@ import type { SyslogOptions } from '../types.js';
 const loghost = t.string({ pattern: /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(:[0-9]{1,5})?$/, what: "'host' or 'host:port'" });
 
 /**
- * syslog: busybox syslogd in the foreground, to a remote loghost (-R) and/or locally: a file
- * in /run/log (Debian's busybox has no rotation, so it grows in RAM) or, with ringBuffer, a
- * 64 KiB shared-memory ring read by logread (-C; needs CONFIG_SYSVIPC, or syslogd dies with
- * "Function not implemented"). klogd forwards kernel messages to it.
+ * syslog: busybox syslogd in the foreground, to a remote loghost (-R) and/or locally: a 64 KiB
+ * shared-memory ring that logread reads (-C; needs CONFIG_SYSVIPC, or syslogd dies with
+ * "Function not implemented"; both fixture kernels have it), copied into the file
+ * /run/log/messages by `logread -F` unless ringBuffer (busybox syslogd writes the ring or a
+ * file, never both, and its logread reads only the ring; the file has no rotation, so it grows
+ * in RAM). klogd forwards kernel messages to it.
  */
 export const syslog = defineModule<SyslogOptions, { local: boolean; ringBuffer: boolean }>({
   name: 'syslog',
@@ -18,11 +20,12 @@ export const syslog = defineModule<SyslogOptions, { local: boolean; ringBuffer: 
   contribute(o) {
     const flags = ['-n'];
     if (o.loghost !== undefined) flags.push('-R', o.loghost);
-    if (o.local) flags.push(...(o.loghost !== undefined ? ['-L'] : []), ...(o.ringBuffer ? ['-C64'] : ['-O', '/run/log/messages']));
+    if (o.local) flags.push(...(o.loghost !== undefined ? ['-L'] : []), '-C64');
     return {
       services: {
         syslogd: { run: `syslogd ${flags.join(' ')}` },
         klogd: { run: 'klogd -n', dependsOn: ['syslogd'] },
+        ...(o.local && !o.ringBuffer ? { syslogFile: { run: 'logread -F >> /run/log/messages', dependsOn: ['syslogd'] } } : {}),
       },
     };
   },
