@@ -18,6 +18,7 @@ import { digestsOf, sameDigest, zeroDigest } from './digests.js';
 import type { Resolved, CachedBlock } from './options.js';
 import type { PNode } from './prepare.js';
 import type { Sink } from './sink.js';
+import { fsPath } from '../util/byte-string.js';
 
 export interface FileData {
   blocksStart: number;
@@ -73,7 +74,7 @@ async function findDuplicates(files: PNode[], digests?: ReadonlyMap<ContentSourc
  */
 function readRange(src: ContentSource, start: number, size: number): Uint8Array {
   if (src.kind === 'bytes') return src.data.subarray(start, start + size);
-  const fd = openSync(src.kind === 'host-file' ? src.path : src.narPath, 'r');
+  const fd = openSync(fsPath(src.kind === 'host-file' ? src.path : src.narPath), 'r');
   try {
     return readAt(src, fd, start, size);
   } finally {
@@ -98,7 +99,7 @@ function* chunksOf(src: ContentSource, size: number, blockSize: number): Generat
     for (let i = 0; i < size; i += blockSize) yield src.data.subarray(i, i + blockSize);
     return;
   }
-  const fd = openSync(src.kind === 'host-file' ? src.path : src.narPath, 'r');
+  const fd = openSync(fsPath(src.kind === 'host-file' ? src.path : src.narPath), 'r');
   try {
     for (let done = 0; done < size; done += blockSize) yield readAt(src, fd, done, Math.min(blockSize, size - done));
   } finally {

@@ -5,6 +5,13 @@
  */
 import { loadKoffi } from '../util/koffi.js';
 import type { Xattrs } from './xattrs.js';
+import { byteString, fsPath } from '../util/byte-string.js';
+
+/** A byte string as a C string: as is (koffi passes it as UTF-8), or its bytes NUL-terminated. */
+function cString(s: string): string | Buffer {
+  const b = fsPath(s);
+  return typeof b === 'string' ? b : Buffer.concat([b, Buffer.alloc(1)]);
+}
 
 type Fn = (...args: unknown[]) => number;
 interface Koffi {
@@ -28,10 +35,14 @@ function libc(): { list: Fn; get: Fn; set: Fn } | null {
   return calls;
 }
 
-/** `path`'s xattrs (not following a symlink); empty when it has none or they cannot be read. */
-export function readHostXattrs(path: string): Xattrs {
+/**
+ * `path`'s xattrs (not following a symlink); empty when it has none or they cannot be read.
+ * `path` and the names are byte strings (src/util/byte-string.ts).
+ */
+export function readHostXattrs(hostPath: string): Xattrs {
   const c = libc();
   if (!c) return [];
+  const path = cString(hostPath);
   // Sized calls first; a list or value that grows in between is read again (ERANGE).
   for (let attempt = 0; attempt < 4; attempt++) {
     const size = c.list(path, null, 0);
@@ -40,10 +51,16 @@ export function readHostXattrs(path: string): Xattrs {
     const got = c.list(path, buf, size);
     if (got < 0) continue;
     const out: Array<readonly [string, Uint8Array]> = [];
-    // Names as UTF-8 (koffi passes strings back as UTF-8, so valid names round-trip).
-    const names = Buffer.from(buf.buffer, 0, got).toString('utf8').split('\0').filter((n) => n !== '');
+    // Names are NUL-terminated bytes, any bytes.
+    const names: string[] = [];
+    for (let at = 0; at < got; ) {
+      let end = buf.indexOf(0, at);
+      if (end < 0) end = got;
+      if (end > at) names.push(byteString(buf.subarray(at, end)));
+      at = end + 1;
+    }
     for (const name of names) {
-      const value = readValue(c, path, name);
+      const value = readValue(c, path, cString(name));
       if (value) out.push([name, value]);
     }
     return out;
@@ -51,7 +68,7 @@ export function readHostXattrs(path: string): Xattrs {
   return [];
 }
 
-function readValue(c: { get: Fn }, path: string, name: string): Uint8Array | null {
+function readValue(c: { get: Fn }, path: string | Buffer, name: string | Buffer): Uint8Array | null {
   for (let attempt = 0; attempt < 4; attempt++) {
     const size = c.get(path, name, null, 0);
     if (size < 0) return null;
@@ -66,8 +83,9 @@ function readValue(c: { get: Fn }, path: string, name: string): Uint8Array | nul
  * Set `xattrs` on `path` (not following a symlink). Returns the names that could not be set
  * (trusted. and security. need root; some file systems take none), or all of them without koffi.
  */
-export function writeHostXattrs(path: string, xattrs: Xattrs): string[] {
+export function writeHostXattrs(hostPath: string, xattrs: Xattrs): string[] {
   const c = libc();
   if (!c) return xattrs.map(([n]) => n);
-  return xattrs.filter(([name, value]) => c.set(path, name, value, value.length, 0) !== 0).map(([n]) => n);
+  const path = cString(hostPath);
+  return xattrs.filter(([name, value]) => c.set(path, cString(name), value, value.length, 0) !== 0).map(([n]) => n);
 }

@@ -21,8 +21,7 @@ import { resolveOptions, type Resolved, type SquashfsOptions } from './options.j
 import { BufferSink, FileSink, type Sink } from './sink.js';
 import { SquashfsError } from './errors.js';
 import { XattrTable } from './xattrs.js';
-
-const enc = new TextEncoder();
+import { bytesOf } from '../util/byte-string.js';
 
 class IdTable {
   readonly ids: number[] = [];
@@ -122,7 +121,7 @@ function writeMetadata(root: PNode, count: number, files: Map<PNode, FileData>, 
         }
         case 'symlink':
           type = withXattr(InodeType.SYMLINK);
-          pos = add(c, { ...base(c, type, xattr), kind: 'symlink', nlink, target: enc.encode(n.target) });
+          pos = add(c, { ...base(c, type, xattr), kind: 'symlink', nlink, target: bytesOf(n.target) });
           break;
         case 'char':
         case 'block':
