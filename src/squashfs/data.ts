@@ -25,7 +25,11 @@ export interface FileData {
   blockSizes: number[];
   fragment: number;
   fragOffset: number;
-  /** Bytes in sparse (all-zero) blocks. */
+  /**
+   * Bytes in sparse (all-zero) blocks, counted (as mksquashfs counts them) only for a host file
+   * with holes (st_blocks × 512 under its size): others are stored sparsely too, but report no
+   * sparse bytes, and keep the basic inode.
+   */
   sparse: number;
 }
 
@@ -270,6 +274,7 @@ export async function writeData(
     if (size === 0 || dupOf.has(p)) continue;
     const tailToFragment = opts.fragments && (size < blockSize || (opts.alwaysFragments && size % blockSize !== 0));
     const fullBlocks = tailToFragment ? Math.floor(size / blockSize) : Math.ceil(size / blockSize);
+    const holes = src.kind === 'host-file' && src.diskBytes !== undefined && src.diskBytes < size;
     const d = digests?.get(src);
     const blocks = d ? namedBlocks(src, size, blockSize, d) : readBlocks(src, size, blockSize);
     let i = 0;
@@ -288,7 +293,7 @@ export async function writeData(
       const done = (start: number, word: number) => {
         if (isFirst) fd.blocksStart = start;
         fd.blockSizes[slot] = word;
-        if (word === 0) fd.sparse += len;
+        if (word === 0 && holes) fd.sparse += len;
       };
       if (block.zero) await push(Promise.resolve({ sparse: true }), len, done);
       else await push(compress(block.bytes, block.own, blockKey(block)), len, done);

@@ -113,9 +113,9 @@ function writeMetadata(root: PNode, count: number, files: Map<PNode, FileData>, 
           const fd = files.get(c)!;
           const size = contentSize(n.content);
           const sparse = fd.sparse >= size && size > 0 ? size - 1 : fd.sparse;
-          // mksquashfs 4.5 keeps the basic type for sparse files; sizes and links (the basic
-          // type has no nlink) force the extended one.
-          type = size >= 2 ** 32 || fd.blocksStart >= 2 ** 32 || nlink > 1 ? InodeType.LREG : withXattr(InodeType.REG);
+          // Sizes, links and sparse bytes (the basic type has no nlink or sparse field) force the
+          // extended type, as in mksquashfs.
+          type = size >= 2 ** 32 || fd.blocksStart >= 2 ** 32 || nlink > 1 || sparse > 0 ? InodeType.LREG : withXattr(InodeType.REG);
           pos = add(c, { ...base(c, type, xattr), kind: 'file', blocksStart: fd.blocksStart, fragment: fd.fragment, fragOffset: fd.fragOffset, fileSize: size, sparse, nlink, blockSizes: fd.blockSizes });
           break;
         }
