@@ -71,6 +71,80 @@ async function findDuplicates(files: PNode[], digests?: ReadonlyMap<ContentSourc
   return dupOf;
 }
 
+/** What a file with a tail fragment (-always-use-fragments) may share with earlier files. */
+interface PartKeys {
+  /** Its whole blocks (all but the tail), when another file has as many. */
+  blocks?: string;
+  /** Its tail, when another file has a tail (or is a small file) of that length. */
+  tail?: string;
+  /** The tail is all zeros: it is a sparse block, not a fragment, so the file has one more block. */
+  tailZero: boolean;
+}
+
+/**
+ * Keys for mksquashfs's partial duplicates, for files that are not whole duplicates: with tails
+ * packed into fragments, a file whose whole blocks equal an earlier file's shares those blocks
+ * (whatever its tail), and a tail equal to an earlier fragment (a small file's or another tail)
+ * shares that fragment. Only files that could match (the same number of whole blocks, the same
+ * tail length as another file) are hashed; block digests are used when known.
+ */
+function partKeys(files: PNode[], dupOf: Map<PNode, PNode>, blockSize: number, digests?: ReadonlyMap<ContentSource, Uint8Array[]>): Map<PNode, PartKeys> {
+  const byBlocks = new Map<number, PNode[]>();
+  const byTail = new Map<number, PNode[]>();
+  const add = (m: Map<number, PNode[]>, k: number, p: PNode) => {
+    const l = m.get(k);
+    if (l) l.push(p);
+    else m.set(k, [p]);
+  };
+  for (const p of files) {
+    if (p.node.type !== 'file' || dupOf.has(p)) continue;
+    const size = contentSize(p.node.content);
+    if (size >= blockSize) add(byBlocks, Math.floor(size / blockSize), p);
+    if (size % blockSize !== 0) add(byTail, size % blockSize, p);
+  }
+  const out = new Map<PNode, PartKeys>();
+  const keysOf = (p: PNode): PartKeys => {
+    let k = out.get(p);
+    if (!k) {
+      const src = (p.node as { content: ContentSource }).content;
+      const size = contentSize(src);
+      const tail = size % blockSize;
+      let tailZero = false;
+      if (tail !== 0) {
+        const d = digests?.get(src);
+        tailZero = d ? sameDigest(d[d.length - 1]!, zeroDigest(tail)) : isZero(readRange(src, size - tail, tail));
+      }
+      out.set(p, (k = { tailZero }));
+    }
+    return k;
+  };
+  for (const list of byBlocks.values()) {
+    if (list.length < 2) continue;
+    for (const p of list) {
+      const src = (p.node as { content: ContentSource }).content;
+      const n = Math.floor(contentSize(src) / blockSize);
+      const d = digests?.get(src);
+      const h = createHash('sha256');
+      if (d) for (let i = 0; i < n; i++) h.update(d[i]!);
+      else for (let i = 0; i < n; i++) h.update(createHash('sha256').update(readRange(src, i * blockSize, blockSize)).digest());
+      keysOf(p).blocks = `${n}:${h.digest('hex')}`;
+    }
+  }
+  for (const [len, list] of byTail) {
+    if (list.length < 2) continue;
+    for (const p of list) {
+      const src = (p.node as { content: ContentSource }).content;
+      const size = contentSize(src);
+      const k = keysOf(p);
+      if (k.tailZero) continue;
+      const d = digests?.get(src);
+      const digest = d ? d[d.length - 1]! : createHash('sha256').update(readRange(src, size - len, len)).digest();
+      k.tail = `${len}:${hex(digest)}`;
+    }
+  }
+  return out;
+}
+
 /**
  * `size` bytes of a file's contents from `start` (at most a block), read synchronously: a read
  * from the page cache costs less than a trip through libuv's thread pool and a promise, and
@@ -167,6 +241,13 @@ export async function writeData(
   const contents = order.flatMap((p) => (p.node.type === 'file' ? [p.node.content] : []));
   const digests = cache ? await digestsOf(contents, blockSize, cache.digests) : undefined;
   const dupOf = opts.dedup ? await findDuplicates(order, digests) : new Map<PNode, PNode>();
+  // Without tail packing, the only fragments are whole small files (whole duplicates above).
+  const parts = opts.dedup && opts.fragments && opts.alwaysFragments ? partKeys(order, dupOf, blockSize, digests) : undefined;
+  /** The first file to store each set of whole blocks, and each tail fragment. */
+  const blocksOwner = new Map<string, FileData>();
+  const tailOwner = new Map<string, { fragment: number; fragOffset: number }>();
+  /** Files that share another's blocks: filled in when that file's block sizes are known. */
+  const blocksFrom = new Map<FileData, { from: FileData; holes: boolean }>();
   const cacheKey = settingsKey(opts.comp, blockSize);
   let bytesTotal = 0;
   let bytesDone = 0;
@@ -276,13 +357,35 @@ export async function writeData(
     const fullBlocks = tailToFragment ? Math.floor(size / blockSize) : Math.ceil(size / blockSize);
     const holes = src.kind === 'host-file' && src.diskBytes !== undefined && src.diskBytes < size;
     const d = digests?.get(src);
+    const keys = parts?.get(p);
+    const tail = async (block: Block) => {
+      const shared = keys?.tail === undefined ? undefined : tailOwner.get(keys.tail);
+      if (shared) {
+        fd.fragment = shared.fragment;
+        fd.fragOffset = shared.fragOffset;
+        progress(block.length);
+        return;
+      }
+      await addFragment(fd, block, size < blockSize ? 'small' : 'tail');
+      if (keys?.tail !== undefined) tailOwner.set(keys.tail, { fragment: fd.fragment, fragOffset: fd.fragOffset });
+    };
+    const owner = keys?.blocks === undefined || keys.tailZero ? undefined : blocksOwner.get(keys.blocks);
+    if (owner) {
+      // The same whole blocks as an earlier file: only the tail (a fragment) is new, if that.
+      blocksFrom.set(fd, { from: owner, holes });
+      progress(fullBlocks * blockSize);
+      const t = size - fullBlocks * blockSize;
+      if (t > 0) await tail({ length: t, digest: d?.[fullBlocks], zero: false, bytes: () => readRange(src, size - t, t), own: src.kind !== 'bytes' });
+      continue;
+    }
+    if (keys?.blocks !== undefined && !keys.tailZero) blocksOwner.set(keys.blocks, fd);
     const blocks = d ? namedBlocks(src, size, blockSize, d) : readBlocks(src, size, blockSize);
     let i = 0;
     let first = true;
     for (const block of blocks) {
       // An all-zero tail is a sparse block, not a fragment (as mksquashfs).
       if (i >= fullBlocks && !block.zero) {
-        await addFragment(fd, block, size < blockSize ? 'small' : 'tail');
+        await tail(block);
         break;
       }
       const slot = i++;
@@ -302,6 +405,12 @@ export async function writeData(
   await flushFragment('small');
   await flushFragment('tail');
   while (fifo.length > 0) await drainOne();
+  for (const [fd, { from, holes }] of blocksFrom) {
+    fd.blocksStart = from.blocksStart;
+    fd.blockSizes = from.blockSizes;
+    // Its own sparse count (of the same blocks), as mksquashfs's partial duplicates.
+    fd.sparse = holes ? from.blockSizes.filter((w) => w === 0).length * blockSize : 0;
+  }
   for (const [dup, orig] of dupOf) files.set(dup, { ...files.get(orig)! });
   return { files, fragments };
 }
