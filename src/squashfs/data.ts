@@ -44,8 +44,12 @@ function hashContent(src: ContentSource): string {
   return h.digest('hex');
 }
 
-/** Files that may be duplicates (same size as another file) get a content hash (from their block digests when known). */
-async function findDuplicates(files: PNode[], digests?: ReadonlyMap<ContentSource, Uint8Array[]>): Promise<Map<PNode, PNode>> {
+/**
+ * Files that may be duplicates (same size as another file) get a content hash (from their block
+ * digests when known). With `smallZeroBelow`, all-zero files smaller than that are left to the
+ * data stage (mksquashfs finds those only in some cases: see writeData).
+ */
+async function findDuplicates(files: PNode[], digests?: ReadonlyMap<ContentSource, Uint8Array[]>, smallZeroBelow = 0): Promise<Map<PNode, PNode>> {
   const bySize = new Map<number, PNode[]>();
   for (const f of files) {
     if (f.node.type !== 'file') continue;
@@ -63,6 +67,7 @@ async function findDuplicates(files: PNode[], digests?: ReadonlyMap<ContentSourc
       const src = (f.node as { content: ContentSource }).content;
       const d = digests?.get(src);
       const h = d ? Buffer.concat(d).toString('hex') : hashContent(src);
+      if (contentSize(src) < smallZeroBelow && h === hex(zeroDigest(contentSize(src)))) continue;
       const orig = first.get(h);
       if (orig) dupOf.set(f, orig);
       else first.set(h, f);
@@ -140,6 +145,45 @@ function partKeys(files: PNode[], dupOf: Map<PNode, PNode>, blockSize: number, d
       const d = digests?.get(src);
       const digest = d ? d[d.length - 1]! : createHash('sha256').update(readRange(src, size - len, len)).digest();
       k.tail = `${len}:${hex(digest)}`;
+    }
+  }
+  return out;
+}
+
+/**
+ * Without tail packing, mksquashfs also takes two files with the same number of blocks, equal
+ * but for a last block that is all zeros in both (a sparse block of any length), to share their
+ * blocks (two blocks or more). The key of such a file (its block count and the digests before
+ * the last block), for files in a group of the same block count but different sizes (equal sizes
+ * are whole duplicates); the last block is read only when its last bytes are zeros.
+ */
+function zeroLastKeys(files: PNode[], dupOf: Map<PNode, PNode>, blockSize: number, minSize: number, digests?: ReadonlyMap<ContentSource, Uint8Array[]>): Map<PNode, string> {
+  const byCount = new Map<number, { sizes: Set<number>; list: PNode[] }>();
+  for (const p of files) {
+    if (p.node.type !== 'file' || dupOf.has(p)) continue;
+    const size = contentSize(p.node.content);
+    if (size === 0 || size < minSize) continue;
+    const n = Math.ceil(size / blockSize);
+    let g = byCount.get(n);
+    if (!g) byCount.set(n, (g = { sizes: new Set(), list: [] }));
+    g.sizes.add(size);
+    g.list.push(p);
+  }
+  const out = new Map<PNode, string>();
+  for (const [n, g] of byCount) {
+    // One block: mksquashfs's hash bucket holds a sparse first block's length, so only equal sizes meet.
+    if (g.sizes.size < 2 || n === 1) continue;
+    for (const p of g.list) {
+      const src = (p.node as { content: ContentSource }).content;
+      const size = contentSize(src);
+      const last = size - (n - 1) * blockSize;
+      const d = digests?.get(src);
+      if (d) {
+        if (!sameDigest(d[n - 1]!, zeroDigest(last))) continue;
+      } else if (!isZero(readRange(src, size - Math.min(8, last), Math.min(8, last))) || !isZero(readRange(src, size - last, last))) continue;
+      const h = createHash('sha256');
+      for (let i = 0; i < n - 1; i++) h.update(d ? d[i]! : createHash('sha256').update(readRange(src, i * blockSize, blockSize)).digest());
+      out.set(p, `${n}:${h.digest('hex')}`);
     }
   }
   return out;
@@ -240,14 +284,23 @@ export async function writeData(
   const cache = opts.comp.comp === 'none' ? undefined : opts.blockCache;
   const contents = order.flatMap((p) => (p.node.type === 'file' ? [p.node.content] : []));
   const digests = cache ? await digestsOf(contents, blockSize, cache.digests) : undefined;
-  const dupOf = opts.dedup ? await findDuplicates(order, digests) : new Map<PNode, PNode>();
+  const dupOf = opts.dedup ? await findDuplicates(order, digests, opts.fragments ? blockSize : 0) : new Map<PNode, PNode>();
   // Without tail packing, the only fragments are whole small files (whole duplicates above).
   const parts = opts.dedup && opts.fragments && opts.alwaysFragments ? partKeys(order, dupOf, blockSize, digests) : undefined;
+  // (With tail packing an all-zero tail takes mksquashfs's duplicate search other ways; not followed.)
+  const zeroLast = opts.dedup && !(opts.fragments && opts.alwaysFragments) ? zeroLastKeys(order, dupOf, blockSize, opts.fragments ? blockSize : 0, digests) : undefined;
   /** The first file to store each set of whole blocks, and each tail fragment. */
   const blocksOwner = new Map<string, FileData>();
   const tailOwner = new Map<string, { fragment: number; fragOffset: number }>();
-  /** Files that share another's blocks: filled in when that file's block sizes are known. */
-  const blocksFrom = new Map<FileData, { from: FileData; holes: boolean }>();
+  /** Lengths of the fragments stored so far, and the last all-zero small file stored (see below). */
+  const fragSizes = new Set<number>();
+  let smallZero: { fd: FileData; size: number } | undefined;
+  /**
+   * Files that share another's blocks: filled in when that file's block sizes are known. The
+   * sparse count is the file's own (its last block may be longer or shorter), or with
+   * `sameFile` (mksquashfs found the very file) the other's.
+   */
+  const blocksFrom = new Map<FileData, { from: FileData; holes: boolean; size: number; sameFile: boolean }>();
   const cacheKey = settingsKey(opts.comp, blockSize);
   let bytesTotal = 0;
   let bytesDone = 0;
@@ -367,18 +420,27 @@ export async function writeData(
         return;
       }
       await addFragment(fd, block, size < blockSize ? 'small' : 'tail');
+      fragSizes.add(block.length);
       if (keys?.tail !== undefined) tailOwner.set(keys.tail, { fragment: fd.fragment, fragOffset: fd.fragOffset });
     };
     const owner = keys?.blocks === undefined || keys.tailZero ? undefined : blocksOwner.get(keys.blocks);
     if (owner) {
       // The same whole blocks as an earlier file: only the tail (a fragment) is new, if that.
-      blocksFrom.set(fd, { from: owner, holes });
+      blocksFrom.set(fd, { from: owner, holes, size: fullBlocks * blockSize, sameFile: false });
       progress(fullBlocks * blockSize);
       const t = size - fullBlocks * blockSize;
       if (t > 0) await tail({ length: t, digest: d?.[fullBlocks], zero: false, bytes: () => readRange(src, size - t, t), own: src.kind !== 'bytes' });
       continue;
     }
     if (keys?.blocks !== undefined && !keys.tailZero) blocksOwner.set(keys.blocks, fd);
+    const zkey = zeroLast?.get(p);
+    const zowner = zkey === undefined ? undefined : blocksOwner.get(zkey);
+    if (zowner) {
+      blocksFrom.set(fd, { from: zowner, holes, size, sameFile: false });
+      progress(size);
+      continue;
+    }
+    if (zkey !== undefined) blocksOwner.set(zkey, fd);
     const blocks = d ? namedBlocks(src, size, blockSize, d) : readBlocks(src, size, blockSize);
     let i = 0;
     let first = true;
@@ -387,6 +449,17 @@ export async function writeData(
       if (i >= fullBlocks && !block.zero) {
         await tail(block);
         break;
+      }
+      if (size < blockSize && block.zero && opts.fragments && opts.dedup) {
+        // An all-zero small file (one sparse block): mksquashfs looks for a duplicate only when
+        // a fragment of its length was stored before, and then takes the last such file stored
+        // (of any length) for it; otherwise it is stored anew (its own block start).
+        if (smallZero && fragSizes.has(size)) {
+          blocksFrom.set(fd, { from: smallZero.fd, holes, size, sameFile: smallZero.size === size });
+          progress(size);
+          break;
+        }
+        smallZero = { fd, size };
       }
       const slot = i++;
       fd.blockSizes.push(0);
@@ -405,11 +478,13 @@ export async function writeData(
   await flushFragment('small');
   await flushFragment('tail');
   while (fifo.length > 0) await drainOne();
-  for (const [fd, { from, holes }] of blocksFrom) {
+  for (const [fd, { from, holes, size, sameFile }] of blocksFrom) {
     fd.blocksStart = from.blocksStart;
     fd.blockSizes = from.blockSizes;
-    // Its own sparse count (of the same blocks), as mksquashfs's partial duplicates.
-    fd.sparse = holes ? from.blockSizes.filter((w) => w === 0).length * blockSize : 0;
+    // Its own sparse count (of the same blocks, its own last length), as mksquashfs's partial duplicates.
+    let sparse = 0;
+    if (holes) from.blockSizes.forEach((w, i) => (sparse += w === 0 ? Math.min(blockSize, size - i * blockSize) : 0));
+    fd.sparse = sameFile ? from.sparse : sparse;
   }
   for (const [dup, orig] of dupOf) files.set(dup, { ...files.get(orig)! });
   return { files, fragments };

@@ -74,6 +74,11 @@ export function bytesOf(s: string): Buffer {
   return Buffer.from(out);
 }
 
+/** The number of bytes of byte string `s` (without building them, for most strings). */
+export function byteLength(s: string): number {
+  return hasSurrogate.test(s) ? bytesOf(s).length : Buffer.byteLength(s);
+}
+
 /** True when `s` is what byteString() makes of some bytes (no stray surrogates, no escape of bytes that form valid UTF-8). */
 export function isByteString(s: string): boolean {
   return !hasSurrogate.test(s) || byteString(bytesOf(s)) === s;

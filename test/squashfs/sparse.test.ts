@@ -90,3 +90,65 @@ describe.skipIf(!havePeers('mksquashfs', 'unsquashfs'))('files with real holes, 
     });
   }
 });
+
+/**
+ * Zero last blocks: files whose blocks match but for an all-zero last block of another length
+ * (mksquashfs shares the blocks), and all-zero small files (mksquashfs looks for a copy only
+ * when a fragment of their length was stored before, and then takes the last one stored, of any
+ * length). One of them has a real hole.
+ */
+function makeZeroTree(root: string): string {
+  const src = join(root, 'zsrc');
+  mkdirSync(src);
+  const X = mixed(BS, 'X');
+  const Y = mixed(2 * BS, 'Y');
+  const put = (name: string, data: Uint8Array) => writeFileSync(join(src, name), data);
+  put('a0', new Uint8Array(300));
+  put('a1', X); // a block written: later block starts differ
+  put('a2', new Uint8Array(300)); // no 300-byte fragment yet: stored anew
+  put('a3', mixed(300, 'frag300'));
+  put('a4', new Uint8Array(300)); // now a copy of a2
+  put('a5', new Uint8Array(200)); // no 200-byte fragment: stored anew
+  put('a6', mixed(200, 'frag200'));
+  put('a7', new Uint8Array(300)); // takes a5 (the last stored), though 200 bytes
+  holey(join(src, 'a8'), 300, []); // the same, with its own sparse count
+  put('f1', cat(X, new Uint8Array(100)));
+  put('f2', cat(X, new Uint8Array(200))); // f1's blocks
+  put('f3', cat(X, new Uint8Array(200))); // a whole copy of f2
+  put('f4', cat(Y, new Uint8Array(BS)));
+  put('f5', cat(Y, new Uint8Array(50))); // f4's blocks
+  put('f6', cat(Y, mixed(50, 'y'))); // not zero: its own
+  return src;
+}
+const cat = (...parts: Uint8Array[]) => Buffer.concat(parts);
+
+describe.skipIf(!havePeers('mksquashfs', 'unsquashfs'))('zero last blocks and all-zero small files, against mksquashfs', () => {
+  let dir: string;
+  let src: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sqfs-zero-'));
+    src = makeZeroTree(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const variants: Array<[string, Partial<SquashfsOptions>, string[]]> = [
+    ['gzip', { comp: 'gzip' }, ['-comp', 'gzip']],
+    ['xz', { comp: 'xz' }, ['-comp', 'xz']],
+    ['gzip, -no-fragments', { comp: 'gzip', fragments: false }, ['-comp', 'gzip', '-no-fragments']],
+  ];
+  for (const [name, opts, args] of variants) {
+    it(`${name}: byte for byte mksquashfs's image`, async () => {
+      const ours = await writeSquashfsToBuffer(await treeFromHostDir(src), { ...opts, blockSize: BS, allRoot: true, mkfsTime: T, allTime: T, jobs: 0 });
+      const theirs = join(dir, 'theirs.img');
+      execFileSync('mksquashfs', [src, theirs, '-noappend', '-quiet', '-no-progress', '-processors', '1', '-b', String(BS), '-all-root', '-mkfs-time', String(T), '-all-time', String(T), ...args]);
+      if (sysLibs()) expect(Buffer.from(ours).equals(readFileSync(theirs))).toBe(true);
+      const img = await openSquashfs(ours);
+      const start = (p: string) => (img.lookup(`/${p}`) as unknown as { blocksStart: number }).blocksStart;
+      expect(start('f2')).toBe(start('f1'));
+      expect(start('f5')).toBe(start('f4'));
+      expect(start('f6')).not.toBe(start('f4'));
+      for (const p of ['a0', 'a2', 'a4', 'a7', 'a8', 'f1', 'f2', 'f3', 'f5']) expect(Buffer.from(img.readFile(`/${p}`)).equals(readFileSync(join(src, p)))).toBe(true);
+      img.close();
+    });
+  }
+});

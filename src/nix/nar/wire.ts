@@ -5,7 +5,7 @@
  *   | "symlink" "target" STR | "directory" { "entry" "(" "name" STR "node" node ")" } ) ")".
  */
 import { NarError } from '../errors.js';
-import { byteString, bytesOf, compareByteStrings, isByteString, showByteString } from '../../util/byte-string.js';
+import { byteLength, byteString, bytesOf, compareByteStrings, isByteString, showByteString } from '../../util/byte-string.js';
 
 export const NAR_MAGIC = 'nix-archive-1';
 
@@ -81,7 +81,7 @@ export function checkEntryName(name: string, prev: string | null, where: string)
   if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0') || !isByteString(name)) {
     throw new NarError('bad-name', `${where}: invalid entry name ${JSON.stringify(showByteString(name))}`);
   }
-  if (bytesOf(name).length > LIMITS.name) throw new NarError('too-long', `${where}: entry name longer than ${LIMITS.name} bytes`);
+  if (byteLength(name) > LIMITS.name) throw new NarError('too-long', `${where}: entry name longer than ${LIMITS.name} bytes`);
   if (prev !== null) {
     const c = compareNames(prev, name);
     if (c === 0) throw new NarError('duplicate', `${where}: duplicate entry ${JSON.stringify(name)}`);
@@ -91,5 +91,5 @@ export function checkEntryName(name: string, prev: string | null, where: string)
 
 export function checkSymlinkTarget(target: string, where: string): void {
   if (target === '' || target.includes('\0') || !isByteString(target)) throw new NarError('bad-target', `${where}: invalid symlink target ${JSON.stringify(showByteString(target))}`);
-  if (bytesOf(target).length > LIMITS.target) throw new NarError('too-long', `${where}: symlink target longer than ${LIMITS.target} bytes`);
+  if (byteLength(target) > LIMITS.target) throw new NarError('too-long', `${where}: symlink target longer than ${LIMITS.target} bytes`);
 }
