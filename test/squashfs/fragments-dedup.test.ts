@@ -29,6 +29,7 @@ function makeTree(root: string): Record<string, Buffer> {
   const t3 = mixed(700, 't3');
   const s1 = mixed(333, 's1');
   const files: Record<string, Buffer> = {
+    'a0-zero': Buffer.alloc(700), // an all-zero small file: one sparse block
     'a1-X-t1': cat(X, t1),
     'a2-X-t2': cat(X, t2), // shares a1's blocks
     'a3-Y-t1': cat(Y, t1), // shares a1's tail
@@ -42,6 +43,7 @@ function makeTree(root: string): Record<string, Buffer> {
     'b2-Y-t2': cat(Y, t2), // and again
     'b3-X-zero': cat(X, new Uint8Array(900)), // zero tail: a sparse block, its own blocks
     'b4-Z-t3': cat(Z, t3),
+    'b5-zero': Buffer.alloc(700), // a copy of a0 now that a 700-byte fragment is stored
     'sub/c1-Y-t3': cat(Y, t3),
     'sub/c2-t1': Buffer.from(t1),
   };
