@@ -11,7 +11,7 @@ const done =
   (err: NodeJS.ErrnoException | null, v?: T): void =>
     err ? reject(err) : resolve(v as T);
 
-export const openFd = (path: string, flags: number | string, mode: number): Promise<number> =>
+export const openFd = (path: string | Buffer, flags: number | string, mode: number): Promise<number> =>
   new Promise((res, rej) => open(path, flags, mode, done(res, rej)));
 
 export const closeFd = (fd: number): Promise<void> => new Promise((res, rej) => close(fd, done(res, rej)));
@@ -20,10 +20,10 @@ export const fchmodFd = (fd: number, mode: number): Promise<void> => new Promise
 
 export const fsyncFd = (fd: number): Promise<void> => new Promise((res, rej) => fsync(fd, done(res, rej)));
 
-export const mkdirOne = (path: string, mode: number): Promise<void> =>
+export const mkdirOne = (path: string | Buffer, mode: number): Promise<void> =>
   new Promise((res, rej) => mkdir(path, { mode }, (err) => (err ? rej(err) : res())));
 
-export const makeSymlink = (target: string, path: string): Promise<void> => new Promise((res, rej) => symlink(target, path, done(res, rej)));
+export const makeSymlink = (target: string | Buffer, path: string | Buffer): Promise<void> => new Promise((res, rej) => symlink(target, path, done(res, rej)));
 
 export const renamePath = (from: string, to: string): Promise<void> => new Promise((res, rej) => rename(from, to, done(res, rej)));
 

@@ -7,6 +7,7 @@ import { closeFd, fchmodFd, makeSymlink, mkdirOne, openFd, renamePath, writeAll 
 import { NarParser, type NarEvent } from './nar/reader.js';
 import type { CachedPath } from './store-cache.js';
 import { storePathBaseName } from './store-path.js';
+import { fsPath } from '../util/byte-string.js';
 
 /** The process umask, read once; null where it cannot be read. */
 let umaskValue: number | null | undefined;
@@ -39,8 +40,9 @@ export class NarRestorer {
     this.tmp = `${dirname(dest)}/.${basename(dest)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   }
 
-  private at(p: string): string {
-    return p === '' ? this.tmp : `${this.tmp}/${p}`;
+  /** Where `p` (a byte string: names may be any bytes) goes, for node:fs. */
+  private at(p: string): string | Buffer {
+    return p === '' ? this.tmp : fsPath(`${this.tmp}/${p}`);
   }
 
   async apply(ev: NarEvent): Promise<void> {
@@ -63,7 +65,7 @@ export class NarRestorer {
         await fchmodFd(this.fd, mode | 0o111);
       }
     } else {
-      await makeSymlink(ev.target, this.at(ev.path));
+      await makeSymlink(fsPath(ev.target), this.at(ev.path));
     }
   }
 

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { ContentSource } from './tree.js';
+import { fsPath } from '../util/byte-string.js';
 
 /**
  * Read a content source as chunks of at most `chunkSize` bytes (the last may be shorter).
@@ -12,7 +13,7 @@ export async function* readContent(src: ContentSource, chunkSize: number): Async
   }
   const path = src.kind === 'host-file' ? src.path : src.narPath;
   const base = src.kind === 'host-file' ? 0 : src.offset;
-  const fh = await open(path, 'r');
+  const fh = await open(fsPath(path), 'r');
   try {
     for (let done = 0; done < src.size; ) {
       const want = Math.min(chunkSize, src.size - done);

@@ -7,7 +7,11 @@
 /** Where a regular file's bytes come from. `size` is always known up front. */
 export type ContentSource =
   | { kind: 'bytes'; data: Uint8Array }
-  | { kind: 'host-file'; path: string; size: number }
+  /**
+   * `path` is a byte string (src/util/byte-string.ts). `diskBytes`: what the host file system
+   * allocates for it (st_blocks × 512), when known; under `size` the file has holes.
+   */
+  | { kind: 'host-file'; path: string; size: number; diskBytes?: number }
   /**
    * `offset` is the byte offset of the contents inside the NAR file at `narPath`. `narHash`
    * (when known) names the NAR's bytes, so (narHash, offset, size) names the contents without
@@ -26,6 +30,7 @@ export interface EntryMeta {
   xattrs?: ReadonlyArray<readonly [name: string, value: Uint8Array]>;
 }
 
+/** Names (the children's keys), symlink targets and xattr names are byte strings (src/util/byte-string.ts). */
 export type TreeNode =
   | (EntryMeta & { type: 'dir'; children: Map<string, TreeNode> })
   | (EntryMeta & { type: 'file'; content: ContentSource })

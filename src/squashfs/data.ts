@@ -18,13 +18,18 @@ import { digestsOf, sameDigest, zeroDigest } from './digests.js';
 import type { Resolved, CachedBlock } from './options.js';
 import type { PNode } from './prepare.js';
 import type { Sink } from './sink.js';
+import { fsPath } from '../util/byte-string.js';
 
 export interface FileData {
   blocksStart: number;
   blockSizes: number[];
   fragment: number;
   fragOffset: number;
-  /** Bytes in sparse (all-zero) blocks. */
+  /**
+   * Bytes in sparse (all-zero) blocks, counted (as mksquashfs counts them) only for a host file
+   * with holes (st_blocks × 512 under its size): others are stored sparsely too, but report no
+   * sparse bytes, and keep the basic inode.
+   */
   sparse: number;
 }
 
@@ -39,8 +44,12 @@ function hashContent(src: ContentSource): string {
   return h.digest('hex');
 }
 
-/** Files that may be duplicates (same size as another file) get a content hash (from their block digests when known). */
-async function findDuplicates(files: PNode[], digests?: ReadonlyMap<ContentSource, Uint8Array[]>): Promise<Map<PNode, PNode>> {
+/**
+ * Files that may be duplicates (same size as another file) get a content hash (from their block
+ * digests when known). With `smallZeroBelow`, all-zero files smaller than that are left to the
+ * data stage (mksquashfs finds those only in some cases: see writeData).
+ */
+async function findDuplicates(files: PNode[], digests?: ReadonlyMap<ContentSource, Uint8Array[]>, smallZeroBelow = 0): Promise<Map<PNode, PNode>> {
   const bySize = new Map<number, PNode[]>();
   for (const f of files) {
     if (f.node.type !== 'file') continue;
@@ -58,12 +67,126 @@ async function findDuplicates(files: PNode[], digests?: ReadonlyMap<ContentSourc
       const src = (f.node as { content: ContentSource }).content;
       const d = digests?.get(src);
       const h = d ? Buffer.concat(d).toString('hex') : hashContent(src);
+      if (contentSize(src) < smallZeroBelow && h === hex(zeroDigest(contentSize(src)))) continue;
       const orig = first.get(h);
       if (orig) dupOf.set(f, orig);
       else first.set(h, f);
     }
   }
   return dupOf;
+}
+
+/** What a file with a tail fragment (-always-use-fragments) may share with earlier files. */
+interface PartKeys {
+  /** Its whole blocks (all but the tail), when another file has as many. */
+  blocks?: string;
+  /** Its tail, when another file has a tail (or is a small file) of that length. */
+  tail?: string;
+  /** The tail is all zeros: it is a sparse block, not a fragment, so the file has one more block. */
+  tailZero: boolean;
+}
+
+/**
+ * Keys for mksquashfs's partial duplicates, for files that are not whole duplicates: with tails
+ * packed into fragments, a file whose whole blocks equal an earlier file's shares those blocks
+ * (whatever its tail), and a tail equal to an earlier fragment (a small file's or another tail)
+ * shares that fragment. Only files that could match (the same number of whole blocks, the same
+ * tail length as another file) are hashed; block digests are used when known.
+ */
+function partKeys(files: PNode[], dupOf: Map<PNode, PNode>, blockSize: number, digests?: ReadonlyMap<ContentSource, Uint8Array[]>): Map<PNode, PartKeys> {
+  const byBlocks = new Map<number, PNode[]>();
+  const byTail = new Map<number, PNode[]>();
+  const add = (m: Map<number, PNode[]>, k: number, p: PNode) => {
+    const l = m.get(k);
+    if (l) l.push(p);
+    else m.set(k, [p]);
+  };
+  for (const p of files) {
+    if (p.node.type !== 'file' || dupOf.has(p)) continue;
+    const size = contentSize(p.node.content);
+    if (size >= blockSize) add(byBlocks, Math.floor(size / blockSize), p);
+    if (size % blockSize !== 0) add(byTail, size % blockSize, p);
+  }
+  const out = new Map<PNode, PartKeys>();
+  const keysOf = (p: PNode): PartKeys => {
+    let k = out.get(p);
+    if (!k) {
+      const src = (p.node as { content: ContentSource }).content;
+      const size = contentSize(src);
+      const tail = size % blockSize;
+      let tailZero = false;
+      if (tail !== 0) {
+        const d = digests?.get(src);
+        tailZero = d ? sameDigest(d[d.length - 1]!, zeroDigest(tail)) : isZero(readRange(src, size - tail, tail));
+      }
+      out.set(p, (k = { tailZero }));
+    }
+    return k;
+  };
+  for (const list of byBlocks.values()) {
+    if (list.length < 2) continue;
+    for (const p of list) {
+      const src = (p.node as { content: ContentSource }).content;
+      const n = Math.floor(contentSize(src) / blockSize);
+      const d = digests?.get(src);
+      const h = createHash('sha256');
+      if (d) for (let i = 0; i < n; i++) h.update(d[i]!);
+      else for (let i = 0; i < n; i++) h.update(createHash('sha256').update(readRange(src, i * blockSize, blockSize)).digest());
+      keysOf(p).blocks = `${n}:${h.digest('hex')}`;
+    }
+  }
+  for (const [len, list] of byTail) {
+    if (list.length < 2) continue;
+    for (const p of list) {
+      const src = (p.node as { content: ContentSource }).content;
+      const size = contentSize(src);
+      const k = keysOf(p);
+      if (k.tailZero) continue;
+      const d = digests?.get(src);
+      const digest = d ? d[d.length - 1]! : createHash('sha256').update(readRange(src, size - len, len)).digest();
+      k.tail = `${len}:${hex(digest)}`;
+    }
+  }
+  return out;
+}
+
+/**
+ * Without tail packing, mksquashfs also takes two files with the same number of blocks, equal
+ * but for a last block that is all zeros in both (a sparse block of any length), to share their
+ * blocks (two blocks or more). The key of such a file (its block count and the digests before
+ * the last block), for files in a group of the same block count but different sizes (equal sizes
+ * are whole duplicates); the last block is read only when its last bytes are zeros.
+ */
+function zeroLastKeys(files: PNode[], dupOf: Map<PNode, PNode>, blockSize: number, minSize: number, digests?: ReadonlyMap<ContentSource, Uint8Array[]>): Map<PNode, string> {
+  const byCount = new Map<number, { sizes: Set<number>; list: PNode[] }>();
+  for (const p of files) {
+    if (p.node.type !== 'file' || dupOf.has(p)) continue;
+    const size = contentSize(p.node.content);
+    if (size === 0 || size < minSize) continue;
+    const n = Math.ceil(size / blockSize);
+    let g = byCount.get(n);
+    if (!g) byCount.set(n, (g = { sizes: new Set(), list: [] }));
+    g.sizes.add(size);
+    g.list.push(p);
+  }
+  const out = new Map<PNode, string>();
+  for (const [n, g] of byCount) {
+    // One block: mksquashfs's hash bucket holds a sparse first block's length, so only equal sizes meet.
+    if (g.sizes.size < 2 || n === 1) continue;
+    for (const p of g.list) {
+      const src = (p.node as { content: ContentSource }).content;
+      const size = contentSize(src);
+      const last = size - (n - 1) * blockSize;
+      const d = digests?.get(src);
+      if (d) {
+        if (!sameDigest(d[n - 1]!, zeroDigest(last))) continue;
+      } else if (!isZero(readRange(src, size - Math.min(8, last), Math.min(8, last))) || !isZero(readRange(src, size - last, last))) continue;
+      const h = createHash('sha256');
+      for (let i = 0; i < n - 1; i++) h.update(d ? d[i]! : createHash('sha256').update(readRange(src, i * blockSize, blockSize)).digest());
+      out.set(p, `${n}:${h.digest('hex')}`);
+    }
+  }
+  return out;
 }
 
 /**
@@ -73,7 +196,7 @@ async function findDuplicates(files: PNode[], digests?: ReadonlyMap<ContentSourc
  */
 function readRange(src: ContentSource, start: number, size: number): Uint8Array {
   if (src.kind === 'bytes') return src.data.subarray(start, start + size);
-  const fd = openSync(src.kind === 'host-file' ? src.path : src.narPath, 'r');
+  const fd = openSync(fsPath(src.kind === 'host-file' ? src.path : src.narPath), 'r');
   try {
     return readAt(src, fd, start, size);
   } finally {
@@ -98,7 +221,7 @@ function* chunksOf(src: ContentSource, size: number, blockSize: number): Generat
     for (let i = 0; i < size; i += blockSize) yield src.data.subarray(i, i + blockSize);
     return;
   }
-  const fd = openSync(src.kind === 'host-file' ? src.path : src.narPath, 'r');
+  const fd = openSync(fsPath(src.kind === 'host-file' ? src.path : src.narPath), 'r');
   try {
     for (let done = 0; done < size; done += blockSize) yield readAt(src, fd, done, Math.min(blockSize, size - done));
   } finally {
@@ -161,7 +284,23 @@ export async function writeData(
   const cache = opts.comp.comp === 'none' ? undefined : opts.blockCache;
   const contents = order.flatMap((p) => (p.node.type === 'file' ? [p.node.content] : []));
   const digests = cache ? await digestsOf(contents, blockSize, cache.digests) : undefined;
-  const dupOf = opts.dedup ? await findDuplicates(order, digests) : new Map<PNode, PNode>();
+  const dupOf = opts.dedup ? await findDuplicates(order, digests, opts.fragments ? blockSize : 0) : new Map<PNode, PNode>();
+  // Without tail packing, the only fragments are whole small files (whole duplicates above).
+  const parts = opts.dedup && opts.fragments && opts.alwaysFragments ? partKeys(order, dupOf, blockSize, digests) : undefined;
+  // (With tail packing an all-zero tail takes mksquashfs's duplicate search other ways; not followed.)
+  const zeroLast = opts.dedup && !(opts.fragments && opts.alwaysFragments) ? zeroLastKeys(order, dupOf, blockSize, opts.fragments ? blockSize : 0, digests) : undefined;
+  /** The first file to store each set of whole blocks, and each tail fragment. */
+  const blocksOwner = new Map<string, FileData>();
+  const tailOwner = new Map<string, { fragment: number; fragOffset: number }>();
+  /** Lengths of the fragments stored so far, and the last all-zero small file stored (see below). */
+  const fragSizes = new Set<number>();
+  let smallZero: { fd: FileData; size: number } | undefined;
+  /**
+   * Files that share another's blocks: filled in when that file's block sizes are known. The
+   * sparse count is the file's own (its last block may be longer or shorter), or with
+   * `sameFile` (mksquashfs found the very file) the other's.
+   */
+  const blocksFrom = new Map<FileData, { from: FileData; holes: boolean; size: number; sameFile: boolean }>();
   const cacheKey = settingsKey(opts.comp, blockSize);
   let bytesTotal = 0;
   let bytesDone = 0;
@@ -269,15 +408,58 @@ export async function writeData(
     if (size === 0 || dupOf.has(p)) continue;
     const tailToFragment = opts.fragments && (size < blockSize || (opts.alwaysFragments && size % blockSize !== 0));
     const fullBlocks = tailToFragment ? Math.floor(size / blockSize) : Math.ceil(size / blockSize);
+    const holes = src.kind === 'host-file' && src.diskBytes !== undefined && src.diskBytes < size;
     const d = digests?.get(src);
+    const keys = parts?.get(p);
+    const tail = async (block: Block) => {
+      const shared = keys?.tail === undefined ? undefined : tailOwner.get(keys.tail);
+      if (shared) {
+        fd.fragment = shared.fragment;
+        fd.fragOffset = shared.fragOffset;
+        progress(block.length);
+        return;
+      }
+      await addFragment(fd, block, size < blockSize ? 'small' : 'tail');
+      fragSizes.add(block.length);
+      if (keys?.tail !== undefined) tailOwner.set(keys.tail, { fragment: fd.fragment, fragOffset: fd.fragOffset });
+    };
+    const owner = keys?.blocks === undefined || keys.tailZero ? undefined : blocksOwner.get(keys.blocks);
+    if (owner) {
+      // The same whole blocks as an earlier file: only the tail (a fragment) is new, if that.
+      blocksFrom.set(fd, { from: owner, holes, size: fullBlocks * blockSize, sameFile: false });
+      progress(fullBlocks * blockSize);
+      const t = size - fullBlocks * blockSize;
+      if (t > 0) await tail({ length: t, digest: d?.[fullBlocks], zero: false, bytes: () => readRange(src, size - t, t), own: src.kind !== 'bytes' });
+      continue;
+    }
+    if (keys?.blocks !== undefined && !keys.tailZero) blocksOwner.set(keys.blocks, fd);
+    const zkey = zeroLast?.get(p);
+    const zowner = zkey === undefined ? undefined : blocksOwner.get(zkey);
+    if (zowner) {
+      blocksFrom.set(fd, { from: zowner, holes, size, sameFile: false });
+      progress(size);
+      continue;
+    }
+    if (zkey !== undefined) blocksOwner.set(zkey, fd);
     const blocks = d ? namedBlocks(src, size, blockSize, d) : readBlocks(src, size, blockSize);
     let i = 0;
     let first = true;
     for (const block of blocks) {
       // An all-zero tail is a sparse block, not a fragment (as mksquashfs).
       if (i >= fullBlocks && !block.zero) {
-        await addFragment(fd, block, size < blockSize ? 'small' : 'tail');
+        await tail(block);
         break;
+      }
+      if (size < blockSize && block.zero && opts.fragments && opts.dedup) {
+        // An all-zero small file (one sparse block): mksquashfs looks for a duplicate only when
+        // a fragment of its length was stored before, and then takes the last such file stored
+        // (of any length) for it; otherwise it is stored anew (its own block start).
+        if (smallZero && fragSizes.has(size)) {
+          blocksFrom.set(fd, { from: smallZero.fd, holes, size, sameFile: smallZero.size === size });
+          progress(size);
+          break;
+        }
+        smallZero = { fd, size };
       }
       const slot = i++;
       fd.blockSizes.push(0);
@@ -287,7 +469,7 @@ export async function writeData(
       const done = (start: number, word: number) => {
         if (isFirst) fd.blocksStart = start;
         fd.blockSizes[slot] = word;
-        if (word === 0) fd.sparse += len;
+        if (word === 0 && holes) fd.sparse += len;
       };
       if (block.zero) await push(Promise.resolve({ sparse: true }), len, done);
       else await push(compress(block.bytes, block.own, blockKey(block)), len, done);
@@ -296,6 +478,14 @@ export async function writeData(
   await flushFragment('small');
   await flushFragment('tail');
   while (fifo.length > 0) await drainOne();
+  for (const [fd, { from, holes, size, sameFile }] of blocksFrom) {
+    fd.blocksStart = from.blocksStart;
+    fd.blockSizes = from.blockSizes;
+    // Its own sparse count (of the same blocks, its own last length), as mksquashfs's partial duplicates.
+    let sparse = 0;
+    if (holes) from.blockSizes.forEach((w, i) => (sparse += w === 0 ? Math.min(blockSize, size - i * blockSize) : 0));
+    fd.sparse = sameFile ? from.sparse : sparse;
+  }
   for (const [dup, orig] of dupOf) files.set(dup, { ...files.get(orig)! });
   return { files, fragments };
 }

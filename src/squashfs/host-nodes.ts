@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { constants } from 'node:os';
 import { loadKoffi } from '../util/koffi.js';
 import type { Xattrs } from './xattrs.js';
+import { bytesOf } from '../util/byte-string.js';
 
 type Fn = (...args: unknown[]) => number;
 interface Koffi {
@@ -27,7 +28,7 @@ function libc(): typeof calls {
     const loc = c.func('int *__errno_location()') as unknown as () => unknown;
     calls = {
       mknod,
-      setxattr: c.func('int lsetxattr(const uint8_t *path, const char *name, const uint8_t *value, size_t size, int flags)'),
+      setxattr: c.func('int lsetxattr(const uint8_t *path, const uint8_t *name, const uint8_t *value, size_t size, int flags)'),
       errno: () => k.decode(loc(), 'int'),
     };
   } catch {
@@ -82,5 +83,6 @@ export function setXattrs(path: Buffer, xattrs: Xattrs): string[] {
   const c = libc();
   if (!c) return xattrs.map(([n]) => n);
   const p = cPath(path);
-  return xattrs.filter(([name, value]) => c.setxattr(p, name, value, value.length, 0) !== 0).map(([n]) => n);
+  // Names are byte strings (src/util/byte-string.ts): set them as the bytes they stand for.
+  return xattrs.filter(([name, value]) => c.setxattr(p, cPath(bytesOf(name)), value, value.length, 0) !== 0).map(([n]) => n);
 }

@@ -1,7 +1,7 @@
 /** Build a rootfs tree (src/rootfs/tree.ts) from a directory on the host: for the CLI and tests. */
 import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
 import type { DirNode, TreeNode } from '../rootfs/tree.js';
+import { byteString, fsPath } from '../util/byte-string.js';
 import { SquashfsError } from './errors.js';
 import { readHostXattrs } from './host-xattrs.js';
 
@@ -12,14 +12,15 @@ function meta(st: { mode: number; uid: number; gid: number; mtimeMs: number }, p
 
 /**
  * Scan `dir` recursively (no symlinks followed), with each entry's xattrs unless `xattrs` is
- * false. File contents stay on disk as host-file sources.
+ * false. File contents stay on disk as host-file sources. Names, link targets and paths are
+ * byte strings (src/util/byte-string.ts): any bytes a name holds reach the image unchanged.
  * Synchronous calls inside: one lstat per entry from the page cache costs less than a trip
  * through libuv's thread pool and a promise, and nothing else runs during the scan.
  */
 export async function treeFromHostDir(dir: string, opts: { xattrs?: boolean } = {}): Promise<DirNode> {
   let st: Stats;
   try {
-    st = lstatSync(dir);
+    st = lstatSync(fsPath(dir));
   } catch (err) {
     throw new SquashfsError('bad-source', `${dir}: ${(err as Error).message}`);
   }
@@ -35,9 +36,10 @@ export async function treeFromHostDir(dir: string, opts: { xattrs?: boolean } = 
  */
 function scanDir(path: string, st: Stats, links: Map<string, TreeNode>, xattrs: boolean): DirNode {
   const children = new Map<string, TreeNode>();
-  for (const name of readdirSync(path)) {
-    const p = join(path, name);
-    const s = lstatSync(p);
+  for (const raw of readdirSync(fsPath(path), { encoding: 'buffer' })) {
+    const name = byteString(raw);
+    const p = `${path}/${name}`;
+    const s = lstatSync(fsPath(p));
     const key = s.nlink > 1 && !s.isDirectory() ? `${s.dev}:${s.ino}` : undefined;
     const linked = key === undefined ? undefined : links.get(key);
     if (linked) {
@@ -46,8 +48,8 @@ function scanDir(path: string, st: Stats, links: Map<string, TreeNode>, xattrs: 
     }
     const m = meta(s, p, xattrs);
     if (s.isDirectory()) children.set(name, scanDir(p, s, links, xattrs));
-    else if (s.isFile()) children.set(name, { ...m, type: 'file', content: { kind: 'host-file', path: p, size: s.size } });
-    else if (s.isSymbolicLink()) children.set(name, { ...m, type: 'symlink', target: readlinkSync(p) });
+    else if (s.isFile()) children.set(name, { ...m, type: 'file', content: { kind: 'host-file', path: p, size: s.size, diskBytes: s.blocks * 512 } });
+    else if (s.isSymbolicLink()) children.set(name, { ...m, type: 'symlink', target: byteString(readlinkSync(fsPath(p), { encoding: 'buffer' })) });
     else if (s.isCharacterDevice() || s.isBlockDevice()) {
       const rdev = s.rdev;
       // glibc's dev_t layout: major bits 8..19 (and above 32), minor bits 0..7 and 20..31.

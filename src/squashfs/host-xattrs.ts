@@ -5,22 +5,28 @@
  */
 import { loadKoffi } from '../util/koffi.js';
 import type { Xattrs } from './xattrs.js';
+import { byteString, fsPath } from '../util/byte-string.js';
+
+/** A byte string as a C string: as is (koffi passes it as UTF-8), or its bytes NUL-terminated. */
+function cString(s: string): string | Buffer {
+  const b = fsPath(s);
+  return typeof b === 'string' ? b : Buffer.concat([b, Buffer.alloc(1)]);
+}
 
 type Fn = (...args: unknown[]) => number;
 interface Koffi {
   load(name: string): { func(sig: string): Fn };
 }
 
-let calls: { list: Fn; get: Fn; set: Fn } | null | undefined;
+let calls: { list: Fn; get: Fn } | null | undefined;
 
-function libc(): { list: Fn; get: Fn; set: Fn } | null {
+function libc(): { list: Fn; get: Fn } | null {
   if (calls !== undefined) return calls;
   try {
     const c = loadKoffi<Koffi>().load('libc.so.6');
     calls = {
       list: c.func('long llistxattr(const char *path, _Out_ uint8_t *list, size_t size)'),
       get: c.func('long lgetxattr(const char *path, const char *name, _Out_ uint8_t *value, size_t size)'),
-      set: c.func('int lsetxattr(const char *path, const char *name, const uint8_t *value, size_t size, int flags)'),
     };
   } catch {
     calls = null;
@@ -28,10 +34,14 @@ function libc(): { list: Fn; get: Fn; set: Fn } | null {
   return calls;
 }
 
-/** `path`'s xattrs (not following a symlink); empty when it has none or they cannot be read. */
-export function readHostXattrs(path: string): Xattrs {
+/**
+ * `path`'s xattrs (not following a symlink); empty when it has none or they cannot be read.
+ * `path` and the names are byte strings (src/util/byte-string.ts).
+ */
+export function readHostXattrs(hostPath: string): Xattrs {
   const c = libc();
   if (!c) return [];
+  const path = cString(hostPath);
   // Sized calls first; a list or value that grows in between is read again (ERANGE).
   for (let attempt = 0; attempt < 4; attempt++) {
     const size = c.list(path, null, 0);
@@ -40,10 +50,16 @@ export function readHostXattrs(path: string): Xattrs {
     const got = c.list(path, buf, size);
     if (got < 0) continue;
     const out: Array<readonly [string, Uint8Array]> = [];
-    // Names as UTF-8 (koffi passes strings back as UTF-8, so valid names round-trip).
-    const names = Buffer.from(buf.buffer, 0, got).toString('utf8').split('\0').filter((n) => n !== '');
+    // Names are NUL-terminated bytes, any bytes.
+    const names: string[] = [];
+    for (let at = 0; at < got; ) {
+      let end = buf.indexOf(0, at);
+      if (end < 0) end = got;
+      if (end > at) names.push(byteString(buf.subarray(at, end)));
+      at = end + 1;
+    }
     for (const name of names) {
-      const value = readValue(c, path, name);
+      const value = readValue(c, path, cString(name));
       if (value) out.push([name, value]);
     }
     return out;
@@ -51,7 +67,7 @@ export function readHostXattrs(path: string): Xattrs {
   return [];
 }
 
-function readValue(c: { get: Fn }, path: string, name: string): Uint8Array | null {
+function readValue(c: { get: Fn }, path: string | Buffer, name: string | Buffer): Uint8Array | null {
   for (let attempt = 0; attempt < 4; attempt++) {
     const size = c.get(path, name, null, 0);
     if (size < 0) return null;

@@ -8,6 +8,7 @@
 import type { DirNode, TreeNode } from '../rootfs/tree.js';
 import { MAX_NAME, MAX_SYMLINK } from './format.js';
 import { SquashfsError } from './errors.js';
+import { bytesOf, isByteString, showByteString } from '../util/byte-string.js';
 
 export interface PNode {
   node: TreeNode;
@@ -22,14 +23,15 @@ export interface PNode {
   nlink?: number;
 }
 
-const enc = new TextEncoder();
-
+/** A name's bytes (names are byte strings: src/util/byte-string.ts). */
 function checkName(name: string, parent: string): Uint8Array {
-  const b = enc.encode(name);
+  const b = bytesOf(name);
   if (b.length === 0 || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-    throw new SquashfsError('bad-name', `${parent}: invalid entry name ${JSON.stringify(name)}`);
+    throw new SquashfsError('bad-name', `${parent}: invalid entry name ${JSON.stringify(showByteString(name))}`);
   }
-  if (b.length > MAX_NAME) throw new SquashfsError('bad-name', `${parent}/${name.slice(0, 40)}...: name is ${b.length} bytes, over ${MAX_NAME}`);
+  // A stray surrogate would be stored as U+FFFD, another name's bytes perhaps.
+  if (!isByteString(name)) throw new SquashfsError('bad-name', `${parent}: entry name ${JSON.stringify(name)} has a lone surrogate that is not an escaped byte`);
+  if (b.length > MAX_NAME) throw new SquashfsError('bad-name', `${parent}/${showByteString(name.slice(0, 40))}...: name is ${b.length} bytes, over ${MAX_NAME}`);
   return b;
 }
 
@@ -51,7 +53,8 @@ export function prepareTree(root: DirNode): { root: PNode; count: number; order:
       seen.add(p.node);
     }
     if (p.node.type === 'symlink') {
-      const len = enc.encode(p.node.target).length;
+      if (!isByteString(p.node.target)) throw new SquashfsError('bad-name', `${p.path}: symlink target has a lone surrogate that is not an escaped byte`);
+      const len = bytesOf(p.node.target).length;
       if (len > MAX_SYMLINK) throw new SquashfsError('too-large', `${p.path}: symlink target is ${len} bytes, over ${MAX_SYMLINK}`);
     }
     if (p.node.type !== 'dir') return;

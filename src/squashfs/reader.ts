@@ -10,6 +10,7 @@ import { XATTR_PREFIXES } from './xattrs.js';
 import { decodeSuperblock, type Superblock } from './superblock.js';
 import { decompressBlock } from './compressor.js';
 import { SquashfsError } from './errors.js';
+import { byteString } from '../util/byte-string.js';
 
 export type ReadInode =
   | (ReadBase & { kind: 'dir'; startBlock: number; offset: number; fileSize: number; parent: number })
@@ -67,7 +68,6 @@ function fail(code: 'out-of-bounds' | 'bad-metadata' | 'bad-inode' | 'bad-direct
   throw new SquashfsError(code, msg);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 export class SquashfsImage {
   readonly superblock: Superblock;
@@ -261,7 +261,7 @@ export class SquashfsImage {
         const targetBytes = new Uint8Array(take(len).buffer);
         if (targetBytes.includes(0)) fail('bad-inode', `${what}: symlink target holds a NUL byte`);
         const xattr = type === InodeType.LSYMLINK ? take(4).getUint32(0, true) : INVALID_XATTR;
-        return { ...base, kind: 'symlink', nlink: d.getUint32(0, true), xattr, target: utf8.decode(targetBytes), targetBytes };
+        return { ...base, kind: 'symlink', nlink: d.getUint32(0, true), xattr, target: byteString(targetBytes), targetBytes };
       }
       case InodeType.BLKDEV:
       case InodeType.CHRDEV:
@@ -336,7 +336,7 @@ export class SquashfsImage {
       const type = k.getUint16(0, true);
       const prefix = XATTR_PREFIXES.find(([, t]) => t === (type & 0xff))?.[0];
       if (prefix === undefined) fail('bad-metadata', `${what}: unknown xattr prefix type ${type & 0xff}`);
-      const name = prefix + utf8.decode(take(k.getUint16(2, true)));
+      const name = prefix + byteString(take(k.getUint16(2, true)));
       const vsize = u32(take(4));
       if (type & 0x100) {
         // Out of line: a reference to a squashfs_xattr_val (u32 size, then the bytes).
@@ -392,12 +392,12 @@ export class SquashfsImage {
         const nsize = dv.getUint16(p + 6, true) + 1;
         if (nsize > 256 || p + 8 + nsize > len) fail('bad-directory', `directory ${dir.inodeNumber}: bad name length ${nsize}`);
         const nameBytes = bytes.slice(p + 8, p + 8 + nsize);
-        const name = utf8.decode(nameBytes);
+        const name = byteString(nameBytes);
         if (name === '.' || name === '..' || nameBytes.includes(0x2f) || nameBytes.includes(0)) fail('bad-directory', `${where}: invalid name ${JSON.stringify(name)}`);
         if (prev !== undefined) {
           const c = Buffer.compare(prev, nameBytes);
           if (c === 0) fail('duplicate', `${where}: the name ${JSON.stringify(name)} is listed twice`);
-          if (c > 0) fail('unsorted', `${where}: ${JSON.stringify(name)} is listed after ${JSON.stringify(utf8.decode(prev))}`);
+          if (c > 0) fail('unsorted', `${where}: ${JSON.stringify(name)} is listed after ${JSON.stringify(byteString(prev))}`);
         }
         prev = nameBytes;
         p += 8 + nsize;

@@ -21,8 +21,7 @@ import { resolveOptions, type Resolved, type SquashfsOptions } from './options.j
 import { BufferSink, FileSink, type Sink } from './sink.js';
 import { SquashfsError } from './errors.js';
 import { XattrTable } from './xattrs.js';
-
-const enc = new TextEncoder();
+import { bytesOf } from '../util/byte-string.js';
 
 class IdTable {
   readonly ids: number[] = [];
@@ -114,15 +113,15 @@ function writeMetadata(root: PNode, count: number, files: Map<PNode, FileData>, 
           const fd = files.get(c)!;
           const size = contentSize(n.content);
           const sparse = fd.sparse >= size && size > 0 ? size - 1 : fd.sparse;
-          // mksquashfs 4.5 keeps the basic type for sparse files; sizes and links (the basic
-          // type has no nlink) force the extended one.
-          type = size >= 2 ** 32 || fd.blocksStart >= 2 ** 32 || nlink > 1 ? InodeType.LREG : withXattr(InodeType.REG);
+          // Sizes, links and sparse bytes (the basic type has no nlink or sparse field) force the
+          // extended type, as in mksquashfs.
+          type = size >= 2 ** 32 || fd.blocksStart >= 2 ** 32 || nlink > 1 || sparse > 0 ? InodeType.LREG : withXattr(InodeType.REG);
           pos = add(c, { ...base(c, type, xattr), kind: 'file', blocksStart: fd.blocksStart, fragment: fd.fragment, fragOffset: fd.fragOffset, fileSize: size, sparse, nlink, blockSizes: fd.blockSizes });
           break;
         }
         case 'symlink':
           type = withXattr(InodeType.SYMLINK);
-          pos = add(c, { ...base(c, type, xattr), kind: 'symlink', nlink, target: enc.encode(n.target) });
+          pos = add(c, { ...base(c, type, xattr), kind: 'symlink', nlink, target: bytesOf(n.target) });
           break;
         case 'char':
         case 'block':

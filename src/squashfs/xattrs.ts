@@ -13,7 +13,9 @@ import { INVALID_XATTR } from './format.js';
 import type { CompressorSettings } from './compressor.js';
 import { encodeLookupTable, MetadataWriter } from './metadata.js';
 import type { MetadataCache } from './options.js';
+import { bytesOf } from '../util/byte-string.js';
 
+/** Full names (byte strings, src/util/byte-string.ts) and values. */
 export type Xattrs = ReadonlyArray<readonly [name: string, value: Uint8Array]>;
 
 export const XATTR_PREFIXES: ReadonlyArray<readonly [string, number]> = [
@@ -27,8 +29,6 @@ const TARGET_MAX = 65536;
 /** An out-of-line value's reference: a u64. Shorter values are never shared. */
 const OOL_SIZE = 8;
 const INVALID_REF = -1n;
-
-const enc = new TextEncoder();
 
 interface Item {
   type: number;
@@ -46,6 +46,8 @@ const u64 = (n: bigint) => {
   new DataView(b.buffer).setBigUint64(0, n, true);
   return b;
 };
+
+const prefixLength = (type: number) => XATTR_PREFIXES.find(([, t]) => t === (type & 0xff))![0].length;
 
 export class XattrTable {
   private readonly kv: MetadataWriter;
@@ -74,7 +76,7 @@ export class XattrTable {
     for (const [fullName, value] of xattrs) {
       const prefix = XATTR_PREFIXES.find(([p]) => fullName.startsWith(p));
       if (!prefix) continue;
-      items.push({ type: prefix[1], fullName, name: enc.encode(fullName.slice(prefix[0].length)), value, ref: INVALID_REF });
+      items.push({ type: prefix[1], fullName, name: bytesOf(fullName.slice(prefix[0].length)), value, ref: INVALID_REF });
     }
     if (items.length === 0) return INVALID_XATTR;
     const key = JSON.stringify(items.map((x) => [x.fullName, Buffer.from(x.value).toString('base64')]));
@@ -120,7 +122,7 @@ export class XattrTable {
         x.ref = this.put(u32(x.value.length), x.value);
       }
     }
-    const size = items.reduce((n, x) => n + enc.encode(x.fullName).length + 1 + x.value.length, 0);
+    const size = items.reduce((n, x) => n + x.name.length + prefixLength(x.type) + 1 + x.value.length, 0);
     const id = this.ids.length;
     this.ids.push({ ref: start, count: items.length, size });
     this.idOfList.set(key, id);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,8 @@ import { narFromPath, narFromTree, type NarNode } from '../../src/nix/nar/writer
 import { ListingBuilder } from '../../src/nix/nar/listing.js';
 import { encodeString } from '../../src/nix/nar/wire.js';
 import { havePeers } from '../helpers/peer.js';
-import { edgeCaseTrees, nixHashPath, nixStoreDump, writeTree } from './nix-peer.js';
+import { restoreNar } from '../../src/nix/restore.js';
+import { edgeCaseTrees, nixHashPath, nixStoreDump, nixStoreRestore, writeTree } from './nix-peer.js';
 
 async function collect(it: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = [];
@@ -184,5 +185,22 @@ describe('hostile NARs are refused without large allocations', () => {
     const p = new NarParser({ maxSize: 1000 });
     const head = Buffer.concat([s('nix-archive-1'), s('('), s('type'), s('regular'), s('contents'), u64(5000n)]);
     expect(() => p.push(head)).toThrow(expect.objectContaining({ code: 'too-long' }));
+  });
+});
+
+describe.skipIf(!havePeers('nix-store'))('NAR restore against nix-store --restore', () => {
+  it('non-utf8-names: restoreNar writes the names and target nix-store --restore writes', async () => {
+    const nar = await collect(narFromTree(trees['non-utf8-names']!));
+    const narPath = join(work, 'bytes.nar');
+    writeFileSync(narPath, nar);
+    const ours = join(work, 'restored-ours');
+    const theirs = join(work, 'restored-theirs');
+    await restoreNar(narPath, ours);
+    nixStoreRestore(nar, theirs);
+    // Both dump back to the same NAR, and ours has the names' very bytes.
+    expect(nixStoreDump(ours).equals(nar)).toBe(true);
+    expect(nixStoreDump(theirs).equals(nar)).toBe(true);
+    expect(readdirSync(ours, { encoding: 'buffer' }).some((n) => n.equals(Buffer.from([0x63, 0x61, 0x66, 0xe9])))).toBe(true);
+    expect((await collect(narFromPath(ours))).equals(nar)).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync, symlinkSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NarNode } from '../../src/nix/nar/writer.js';
 import { pseudoRandom as xorshift } from '../helpers/pseudo-random.js';
+import { fsPath } from '../../src/util/byte-string.js';
 
 /** Environment for running Debian's Nix 2.8 without a daemon or build users. */
 export function nixEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -23,15 +24,15 @@ export function nixStoreRestore(nar: Uint8Array, dir: string): void {
   if (r.status !== 0) throw new Error(`nix-store --restore failed: ${r.stderr.toString()}`);
 }
 
-/** Materialize an in-memory tree on disk (the same tree the writer serializes directly). */
+/** Materialize an in-memory tree on disk (the same tree the writer serializes directly); names and targets are byte strings. */
 export function writeTree(node: NarNode, path: string): void {
   if (node.type === 'regular') {
-    writeFileSync(path, node.contents);
-    chmodSync(path, node.executable ? 0o755 : 0o644);
+    writeFileSync(fsPath(path), node.contents);
+    chmodSync(fsPath(path), node.executable ? 0o755 : 0o644);
   } else if (node.type === 'symlink') {
-    symlinkSync(node.target, path);
+    symlinkSync(fsPath(node.target), fsPath(path));
   } else {
-    mkdirSync(path);
+    mkdirSync(fsPath(path));
     for (const [name, child] of Object.entries(node.entries)) writeTree(child, join(path, name));
   }
 }
@@ -64,6 +65,15 @@ export function edgeCaseTrees(): Record<string, NarNode> {
         b: file('b'), B: file('B'), a: file('a'), 'a-b': file('1'), 'a.b': file('2'), a0: file('3'),
         '~': file('~'), 'ä': file('u'), 'é': file('e'), '_': file('_'), '+x': file('+'),
         '.hidden': file('.'), '..dots': file('..'),
+      },
+    },
+    // Names and a target that are not UTF-8 (byte strings: \udcXX is the byte XX), sorted by bytes.
+    'non-utf8-names': {
+      type: 'directory',
+      entries: {
+        'caf\udce9': file('latin1'), '\udc80': file('continuation'), 'x\udce2\udc82': file('truncated'), '\udcff\udcfez': file('ff'),
+        'ü': file('utf8'), 'dir-\udca0': { type: 'directory', entries: { 'in-\udcfc': file('inner') } },
+        link: { type: 'symlink', target: 'target-\udcff\udc80/x' },
       },
     },
     nested: {

@@ -283,12 +283,7 @@ export class NarParser {
         this.st = St.SymValue;
         return;
       case St.SymValue: {
-        let target: string;
-        try {
-          target = decodeName(v);
-        } catch {
-          this.fail('bad-target', 'symlink target is not UTF-8');
-        }
+        const target = decodeName(v);
         checkSymlinkTarget(target, `NAR offset ${this.offset}`);
         this.events.push({ type: 'symlink', path: this.path, target });
         this.st = St.SymClose;

@@ -5,6 +5,7 @@
  *   | "symlink" "target" STR | "directory" { "entry" "(" "name" STR "node" node ")" } ) ")".
  */
 import { NarError } from '../errors.js';
+import { byteLength, byteString, bytesOf, compareByteStrings, isByteString, showByteString } from '../../util/byte-string.js';
 
 export const NAR_MAGIC = 'nix-archive-1';
 
@@ -37,9 +38,6 @@ export function padding(len: number): number {
   return (8 - (len % 8)) % 8;
 }
 
-const utf8 = new TextEncoder();
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
-
 export function encodeU64(n: number): Uint8Array {
   const out = new Uint8Array(8);
   const view = new DataView(out.buffer);
@@ -56,34 +54,34 @@ export function decodeU64(b: Uint8Array): number {
   return hi >= 0x200000 ? -1 : hi * 0x100000000 + lo;
 }
 
-/** Length, bytes and padding of one string as a single buffer. */
+/** Length, bytes and padding of one string (a byte string: src/util/byte-string.ts) as a single buffer. */
 export function encodeString(s: string | Uint8Array): Uint8Array {
-  const bytes = typeof s === 'string' ? utf8.encode(s) : s;
+  const bytes = typeof s === 'string' ? bytesOf(s) : s;
   const out = new Uint8Array(8 + bytes.length + padding(bytes.length));
   out.set(encodeU64(bytes.length), 0);
   out.set(bytes, 8);
   return out;
 }
 
+/**
+ * An entry name or symlink target as a byte string. Nix takes any bytes there (but NUL and, in
+ * names, "/"), so names that are not UTF-8 are kept, not refused or replaced.
+ */
 export function decodeName(bytes: Uint8Array): string {
-  try {
-    return utf8Strict.decode(bytes);
-  } catch {
-    throw new NarError('bad-name', `entry name is not UTF-8: ${Buffer.from(bytes).toString('hex')}`);
-  }
+  return byteString(bytes);
 }
 
-/** Byte-wise order of UTF-8 names, the order Nix sorts directory entries in. */
+/** Byte-wise order of names, the order Nix sorts directory entries in. */
 export function compareNames(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return compareByteStrings(a, b);
 }
 
 /** Reject names Nix rejects, and names out of order after `prev` in the same directory. */
 export function checkEntryName(name: string, prev: string | null, where: string): void {
-  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-    throw new NarError('bad-name', `${where}: invalid entry name ${JSON.stringify(name)}`);
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0') || !isByteString(name)) {
+    throw new NarError('bad-name', `${where}: invalid entry name ${JSON.stringify(showByteString(name))}`);
   }
-  if (Buffer.byteLength(name) > LIMITS.name) throw new NarError('too-long', `${where}: entry name longer than ${LIMITS.name} bytes`);
+  if (byteLength(name) > LIMITS.name) throw new NarError('too-long', `${where}: entry name longer than ${LIMITS.name} bytes`);
   if (prev !== null) {
     const c = compareNames(prev, name);
     if (c === 0) throw new NarError('duplicate', `${where}: duplicate entry ${JSON.stringify(name)}`);
@@ -92,6 +90,6 @@ export function checkEntryName(name: string, prev: string | null, where: string)
 }
 
 export function checkSymlinkTarget(target: string, where: string): void {
-  if (target === '' || target.includes('\0')) throw new NarError('bad-target', `${where}: invalid symlink target ${JSON.stringify(target)}`);
-  if (Buffer.byteLength(target) > LIMITS.target) throw new NarError('too-long', `${where}: symlink target longer than ${LIMITS.target} bytes`);
+  if (target === '' || target.includes('\0') || !isByteString(target)) throw new NarError('bad-target', `${where}: invalid symlink target ${JSON.stringify(showByteString(target))}`);
+  if (byteLength(target) > LIMITS.target) throw new NarError('too-long', `${where}: symlink target longer than ${LIMITS.target} bytes`);
 }

@@ -1,6 +1,6 @@
 import { open, readdir, readlink, lstat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { NarError } from '../errors.js';
+import { byteString, fsPath, showByteString } from '../../util/byte-string.js';
 import { NAR_MAGIC, TOKENS, checkEntryName, checkSymlinkTarget, compareNames, encodeString, encodeU64, padding } from './wire.js';
 
 /** An in-memory file tree, the writer's other input besides a path on disk. */
@@ -54,23 +54,26 @@ function* treeNode(node: NarNode, path: string): Generator<Uint8Array> {
   }
 }
 
-/** Serialize a file system path as `nix-store --dump` does (executable = owner x bit). */
+/**
+ * Serialize a file system path as `nix-store --dump` does (executable = owner x bit). `path` is
+ * a byte string (src/util/byte-string.ts); names and link targets are read as bytes.
+ */
 export async function* narFromPath(path: string, chunkSize = 1 << 20): AsyncGenerator<Uint8Array> {
   yield encodeString(NAR_MAGIC);
   yield* pathNode(path, chunkSize);
 }
 
 async function* pathNode(path: string, chunkSize: number): AsyncGenerator<Uint8Array> {
-  const st = await lstat(path);
+  const st = await lstat(fsPath(path));
   if (st.isFile()) {
     yield regularHeader((st.mode & 0o100) !== 0, st.size);
-    const fh = await open(path, 'r');
+    const fh = await open(fsPath(path), 'r');
     try {
       let done = 0;
       while (done < st.size) {
         const buf = Buffer.allocUnsafe(Math.min(chunkSize, st.size - done));
         const { bytesRead } = await fh.read(buf, 0, buf.length, done);
-        if (bytesRead === 0) throw new NarError('truncated', `${path}: file shrank while being archived`);
+        if (bytesRead === 0) throw new NarError('truncated', `${showByteString(path)}: file shrank while being archived`);
         done += bytesRead;
         yield buf.subarray(0, bytesRead);
       }
@@ -79,18 +82,19 @@ async function* pathNode(path: string, chunkSize: number): AsyncGenerator<Uint8A
     }
     yield Buffer.concat([ZEROS.subarray(0, padding(st.size)), tok(TOKENS.close)]);
   } else if (st.isSymbolicLink()) {
-    const target = await readlink(path);
+    const target = byteString(await readlink(fsPath(path), { encoding: 'buffer' }));
     checkSymlinkTarget(target, path);
     yield tok(TOKENS.open, TOKENS.type, TOKENS.symlink, TOKENS.target, target, TOKENS.close);
   } else if (st.isDirectory()) {
     yield tok(TOKENS.open, TOKENS.type, TOKENS.directory);
-    for (const name of sortedNames(await readdir(path), path)) {
+    const names = (await readdir(fsPath(path), { encoding: 'buffer' })).map(byteString);
+    for (const name of sortedNames(names, path)) {
       yield tok(TOKENS.entry, TOKENS.open, TOKENS.name, name, TOKENS.node);
-      yield* pathNode(join(path, name), chunkSize);
+      yield* pathNode(`${path}/${name}`, chunkSize);
       yield tok(TOKENS.close);
     }
     yield tok(TOKENS.close);
   } else {
-    throw new NarError('unsupported-file', `${path}: only regular files, directories and symlinks can be archived`);
+    throw new NarError('unsupported-file', `${showByteString(path)}: only regular files, directories and symlinks can be archived`);
   }
 }
