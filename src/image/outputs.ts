@@ -59,7 +59,7 @@ export async function writeFirmware(
 ): Promise<OutputFile[]> {
   const layout = firmwareLayout(device, kernel.length, rootfs.length, style);
   const fw = await writeImage(out, 'firmware.bin', layout, kernel, rootfs);
-  return [fw, await put(out, 'flash.txt', Buffer.from(flashScript(device, fw.size, net)))];
+  return [fw, await put(out, 'flash.txt', Buffer.from(flashScript(device, net)))];
 }
 
 /**

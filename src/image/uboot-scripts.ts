@@ -22,18 +22,26 @@ function header(device: Device, net: TftpSettings, what: string): string[] {
   ];
 }
 
-/** Write firmware.bin to the flash firmware partition: erase whole blocks, then copy. */
-export function flashScript(device: Device, firmwareSize: number, net: TftpSettings, file = 'firmware.bin'): string {
+/**
+ * Write firmware.bin to the flash firmware partition. U-Boot runs a script to its end whatever
+ * fails, so every step is chained: nothing is erased unless the download succeeded and its
+ * size (`${filesize}`, hex without 0x) fits the partition; erase rounds `+len` up to whole
+ * sectors, and the copy is of the bytes downloaded (a newer firmware.bin of another size too).
+ * Needs U-Boot's hush shell (`&&`, `if`) and `itest`.
+ */
+export function flashScript(device: Device, net: TftpSettings, file = 'firmware.bin'): string {
   const flash = device.flash;
   const tftp = device.boot.kind === 'uboot' ? device.boot.tftpAddress : undefined;
   if (!flash || tftp === undefined) throw new Error(`${device.name} has no flash to write`);
-  const eraseBytes = alignUp(firmwareSize, flash.eraseBlock);
-  return [
-    ...header(device, net, 'Flash firmware.bin'),
-    `tftpboot ${hexAddress(tftp)} ${file}`,
-    `erase ${hexAddress(flash.address)} +${hexAddress(eraseBytes)}`,
-    `cp.b ${hexAddress(tftp)} ${hexAddress(flash.address)} ${hexAddress(firmwareSize)}`,
+  const part = hexAddress(flash.partitionSize);
+  const write = [
+    `erase ${hexAddress(flash.address)} +0x\${filesize}`,
+    `cp.b ${hexAddress(tftp)} ${hexAddress(flash.address)} 0x\${filesize}`,
     'reset',
+  ].join(' && ');
+  return [
+    ...header(device, net, `Flash ${file}`),
+    `tftpboot ${hexAddress(tftp)} ${file} && if itest 0x\${filesize} -le ${part}; then ${write}; else echo "${file} is larger than the ${part}-byte firmware partition: flash left unchanged"; fi`,
     '',
   ].join('\n');
 }

@@ -27,7 +27,7 @@ describe('output writers', () => {
     expect(bytes[131_072]).toBe(0x52);
     expect(bytes[331_072]).toBe(0xff);
     expect(bytes.subarray(393_216).toString('hex')).toBe('deadc0de');
-    expect(readFileSync(join(out, 'flash.txt'), 'utf8')).toContain('cp.b 0x81000000 0xbc050000 0x60004\n');
+    expect(readFileSync(join(out, 'flash.txt'), 'utf8')).toContain('cp.b 0x81000000 0xbc050000 0x${filesize} && reset');
     expect(script!.file).toBe('flash.txt');
   });
 
