@@ -104,9 +104,11 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const sources = resolveSources(system, device, opts);
 
     const fetched = await timer.time('fetch', () => fetchAll(sources, opts.onProgress));
-    const tree = await timer.time('rootfs', () => rootfsTree(system, fetched.rootfs, device, time));
+    const tree = await timer.time('rootfs', () => buildRootfs(system, fetched.rootfs, { mtime: time }));
     const out = await OutputState.load(outDir);
-    const rootfs = await timer.time('squashfs', () => squashfsImage(system, tree, time, pool, store, opts.onProgress));
+    const { rootfs, phram } = await timer.time('squashfs', () =>
+      rootfsImage(system, device, tree, { time, pool, store, onProgress: opts.onProgress, memoKey: resolve(opts.config) }),
+    );
     let vmlinuxBytes: Promise<Uint8Array> | undefined;
     const readVmlinux = () => (vmlinuxBytes ??= readStoreFile(fetched.kernel, 'vmlinux', sources.kernel));
 
@@ -134,7 +136,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
         files.push(...(await timer.time('firmware', () => writeFirmware(out, device, kernelImage!, rootfs, firmwareStyle(system), opts.tftp ?? defaultTftp))));
       }
       if (outputs.includes('phramware')) {
-        const region = phramRegion(device, system, rootfs.length);
+        const region = phram ?? phramRegion(device, system, rootfs.length);
         const args = [...cmdline.filter((w) => !w.startsWith('root=')), ...phramCmdline(region)].join(' ');
         const pdtb = await timer.time('dtb', () => cachedDtb(store, device, sources.dts!, args, () => compileDeviceTree(device, dtsRoot, args)));
         const pkernel = await timer.time('kernel', () => kernelFor(pdtb));
@@ -235,15 +237,36 @@ async function fetchAll(s: Sources, onProgress?: (e: BuildProgress) => void): Pr
   };
 }
 
-async function rootfsTree(system: System, closure: ReadonlyMap<string, StoreObject>, device: Device, time: number): Promise<DirNode> {
-  const tree = await buildRootfs(system, closure, { mtime: time });
-  if (system.phram) {
-    // /etc/phram.vars tells the running system where a RAM-loaded image would go.
-    const address = phramAddress(device, system);
-    const sizeMiB = system.phram.sizeMiB ?? Math.ceil((device.flash?.partitionSize ?? 16 << 20) / (1 << 20));
-    addFile(tree, ['etc', 'phram.vars'], Buffer.from(phramVars({ address, sizeMiB })), time);
+/** The phram size the last build of a config settled on: a rebuild (--watch) squashes once. */
+const lastPhramMiB = new Map<string, number>();
+
+/**
+ * The squashfs; with the phram module, also the phram region, whose size is written into the
+ * rootfs as /etc/phram.vars. Its size depends on the squashfs it is in, so the image is made
+ * again (from cached blocks) until the file names the region the kernel command line gets.
+ */
+async function rootfsImage(
+  system: System,
+  device: Device,
+  tree: DirNode,
+  o: { time: number; pool: TaskPool; store: ArtefactStore; onProgress?: (e: BuildProgress) => void; memoKey: string },
+): Promise<{ rootfs: Uint8Array; phram?: PhramRegion }> {
+  if (!system.phram) return { rootfs: await squashfsImage(system, tree, o.time, o.pool, o.store, o.onProgress) };
+  const address = phramAddress(device, system);
+  let sizeMiB = system.phram.sizeMiB ?? lastPhramMiB.get(o.memoKey) ?? 1;
+  for (let pass = 0; ; pass++) {
+    // /etc/phram.vars tells the running system where a RAM-loaded image goes.
+    addFile(tree, ['etc', 'phram.vars'], Buffer.from(phramVars({ address, sizeMiB })), o.time);
+    const rootfs = await squashfsImage(system, tree, o.time, o.pool, o.store, o.onProgress);
+    const region = phramRegionFor(rootfs.length, address, device.ramSize, system.phram.sizeMiB);
+    if (region.sizeMiB === sizeMiB) {
+      lastPhramMiB.set(o.memoKey, sizeMiB);
+      return { rootfs, phram: region };
+    }
+    // A few bytes of phram.vars cannot move the rootfs across MiB boundaries back and forth.
+    if (pass >= 3) throw new Error(`phram size does not settle (${sizeMiB} vs ${region.sizeMiB} MiB)`);
+    sizeMiB = region.sizeMiB;
   }
-  return tree;
 }
 
 async function squashfsImage(
@@ -276,7 +299,7 @@ function phramAddress(device: Device, system: System): number {
 }
 
 function phramRegion(device: Device, system: System, rootfsSize: number): PhramRegion {
-  return phramRegionFor(rootfsSize, phramAddress(device, system), device.ramSize);
+  return phramRegionFor(rootfsSize, phramAddress(device, system), device.ramSize, system.phram?.sizeMiB);
 }
 
 function buildManifest(

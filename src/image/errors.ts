@@ -4,6 +4,7 @@ export type ImageErrorCode =
   | 'unknown-device'
   | 'partition-overflow'
   | 'phram-overflow'
+  | 'phram-too-small'
   | 'no-flash'
   | 'bad-emulator-dir'
   | 'unknown-format'

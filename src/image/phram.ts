@@ -13,16 +13,28 @@ export interface PhramRegion {
   sizeMiB: number;
 }
 
-export function phramRegionFor(rootfsSize: number, address: number, ramSize: number): PhramRegion {
-  const sizeMiB = Math.max(1, Math.ceil(rootfsSize / MiB));
-  const end = address + sizeMiB * MiB;
+/**
+ * The phram region for a rootfs: `sizeMiB` when the config sets it (it must hold the rootfs),
+ * else the rootfs rounded up to whole MiB. The same region gives the command line and
+ * /etc/phram.vars, so the two always agree.
+ */
+export function phramRegionFor(rootfsSize: number, address: number, ramSize: number, sizeMiB?: number): PhramRegion {
+  const needed = Math.max(1, Math.ceil(rootfsSize / MiB));
+  if (sizeMiB !== undefined && sizeMiB < needed) {
+    throw new ImageError(
+      'phram-too-small',
+      `phram size ${sizeMiB} MiB is less than the ${rootfsSize}-byte rootfs (${needed} MiB): raise phram.sizeMiB or leave it unset`,
+    );
+  }
+  const size = sizeMiB ?? needed;
+  const end = address + size * MiB;
   if (end > ramSize) {
     throw new ImageError(
       'phram-overflow',
-      `phram rootfs of ${sizeMiB} MiB at ${hexAddress(address)} ends ${end - ramSize} bytes past the end of RAM (${ramSize} bytes)`,
+      `phram rootfs of ${size} MiB at ${hexAddress(address)} ends ${end - ramSize} bytes past the end of RAM (${ramSize} bytes)`,
     );
   }
-  return { address, sizeMiB };
+  return { address, sizeMiB: size };
 }
 
 /** Kernel command-line words for a phram rootfs (phram is the first MTD device: mtdblock0). */
