@@ -25,7 +25,7 @@ import { cachedDtb, cachedKernelLzma, cachedStoreFileInfo, squashfsCache } from 
 import type { RawImage } from './kernel/elf/index.js';
 import { blobInfo, type BlobInfo, type Manifest, type OutputFile } from './image/manifest.js';
 import { OutputState } from './image/output-state.js';
-import { writeEmulator, writeFirmware, writeManifest, writePhramware } from './image/outputs.js';
+import { writeEmulator, writeFirmware, writeManifest, writePhramware, writeUbootEmulator } from './image/outputs.js';
 import { addFile } from './image/tree-edit.js';
 import { phramCmdline, phramRegionFor, phramVars, type PhramRegion } from './image/phram.js';
 import { readStoreFile, unpackStoreObject, type StoreObject } from './image/store-files.js';
@@ -101,7 +101,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     for (const o of system.overlays) opts.inputs?.add('dir' in o ? o.dir : o.tarball);
     const device = getDevice(system.device);
     const outputs = chooseOutputs(device, system, opts.outputs);
-    const sources = resolveSources(system, device, opts);
+    const sources = resolveSources(system, device, opts, outputs);
 
     const fetched = await timer.time('fetch', () => fetchAll(sources, opts.onProgress));
     const tree = await timer.time('rootfs', () => buildRootfs(system, fetched.rootfs, { mtime: time }));
@@ -114,6 +114,8 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
 
     const cmdline = kernelCmdline(device, system);
     const files: OutputFile[] = [];
+    // The kernel command line of each output (manifest.json).
+    const cmdlines: Record<string, string> = {};
     let kernelImage: Uint8Array | undefined;
     let dtb: Uint8Array | undefined;
     let vmlinuxInfo: BlobInfo;
@@ -133,14 +135,24 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       if (outputs.includes('firmware')) {
         dtb = await timer.time('dtb', () => cachedDtb(store, device, sources.dts!, cmdline.join(' '), () => compileDeviceTree(device, dtsRoot, cmdline.join(' '))));
         kernelImage = await timer.time('kernel', () => kernelFor(dtb!));
-        files.push(...(await timer.time('firmware', () => writeFirmware(out, device, kernelImage!, rootfs, firmwareStyle(system), opts.tftp ?? defaultTftp))));
+        const fw = await timer.time('firmware', () =>
+          writeFirmware(out, device, kernelImage!, rootfs, firmwareStyle(system), opts.tftp ?? defaultTftp, { cmdline, time }),
+        );
+        files.push(...fw.files);
+        cmdlines.firmware = fw.cmdline;
       }
       if (outputs.includes('phramware')) {
         const region = phram ?? phramRegion(device, system, rootfs.length);
         const args = [...cmdline.filter((w) => !w.startsWith('root=')), ...phramCmdline(region)].join(' ');
         const pdtb = await timer.time('dtb', () => cachedDtb(store, device, sources.dts!, args, () => compileDeviceTree(device, dtsRoot, args)));
         const pkernel = await timer.time('kernel', () => kernelFor(pdtb));
-        files.push(...(await timer.time('phramware', () => writePhramware(out, device, pkernel, rootfs, region, opts.tftp ?? defaultTftp))));
+        files.push(...(await timer.time('phramware', () => writePhramware(out, device, pkernel, rootfs, region, opts.tftp ?? defaultTftp, { cmdline: args, time }))));
+        cmdlines.phramware = args;
+      }
+      if (outputs.includes('emulator')) {
+        const uboot = await readStoreFile(fetched.uboot!, 'u-boot.bin', sources.uboot!);
+        const net = opts.tftp ?? defaultTftp;
+        files.push(...(await timer.time('emulator', () => writeUbootEmulator(out, device, uboot, { ipaddr: net.ipaddr, serverip: net.serverip }, cmdlines))));
       }
     } else {
       // Its size and SHA-256 by the NAR hash, as for flash devices: no 7 MB hash per rebuild, and
@@ -148,9 +160,10 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       const info = await timer.time('vmlinux', () => cachedStoreFileInfo(store, fetched.kernel.narHash, 'vmlinux', readVmlinux));
       vmlinuxInfo = info;
       files.push(...(await timer.time('emulator', () => writeEmulator(out, device, { info, bytes: readVmlinux }, rootfs, cmdline.join(' ')))));
+      cmdlines.emulator = cmdline.join(' ');
     }
 
-    const manifest = buildManifest(system, device, sources, fetched, { cmdline, vmlinuxInfo, kernelImage, dtb, rootfs, files });
+    const manifest = buildManifest(system, device, sources, fetched, { cmdline, cmdlines, vmlinuxInfo, kernelImage, dtb, rootfs, files });
     await timer.time('manifest', async () => {
       await writeManifest(out, manifest);
       await out.save();
@@ -172,7 +185,8 @@ function sourceDateEpoch(): number {
 
 /** --output wins, then the config's `outputs.wanted` (flash/tftpboot scripts come with their image), then all. */
 function chooseOutputs(device: Device, system: System, wanted: BuildOptions['outputs']): BuildOutput[] {
-  const supported: BuildOutput[] = device.boot.kind === 'qemu' ? ['emulator'] : ['firmware', 'phramware'];
+  const supported: BuildOutput[] =
+    device.boot.kind === 'qemu' ? ['emulator'] : device.boot.emulator ? ['firmware', 'phramware', 'emulator'] : ['firmware', 'phramware'];
   let list: BuildOutput[];
   if (wanted !== undefined && wanted !== 'all') list = wanted;
   else if (wanted === undefined && system.outputs.wanted) {
@@ -191,18 +205,24 @@ interface Sources {
   rootfsRoots: string[];
   kernel: string;
   dts?: string;
+  /** The U-Boot package of an emulated U-Boot board. */
+  uboot?: string;
   substituters: string[];
   trustedPublicKeys: string[];
   cacheDir: string;
   jobs?: number;
 }
 
-function resolveSources(system: System, device: Device, opts: BuildOptions): Sources {
+function resolveSources(system: System, device: Device, opts: BuildOptions, outputs: BuildOutput[]): Sources {
   const kernelName = system.kernelPackage ?? device.kernelPackage;
   return {
     rootfsRoots: system.packages.map((p) => p.storePath),
     kernel: resolvePackage(system.lock, kernelName, `device ${device.name} (kernel)`),
     dts: device.boot.kind === 'uboot' ? resolvePackage(system.lock, device.dtsPackage, `device ${device.name} (device tree)`) : undefined,
+    uboot:
+      device.boot.kind === 'uboot' && device.boot.emulator && outputs.includes('emulator')
+        ? resolvePackage(system.lock, device.boot.emulator.ubootPackage, `device ${device.name} (U-Boot)`)
+        : undefined,
     substituters: opts.substituters ?? [system.lock.cacheUrl],
     trustedPublicKeys: opts.trustedPublicKeys ?? [system.lock.publicKey],
     cacheDir: resolve(opts.cacheDir ?? defaultCacheDir()),
@@ -215,6 +235,7 @@ interface Fetched {
   /** With its NAR hash: the kernel stage is keyed on it. */
   kernel: StoreObject & { narHash: string };
   dts?: StoreObject;
+  uboot?: StoreObject;
   all: ReadonlyMap<string, StoreObject>;
 }
 
@@ -227,12 +248,13 @@ async function fetchAll(s: Sources, onProgress?: (e: BuildProgress) => void): Pr
     jobs: s.jobs,
     onProgress: onProgress && ((event: FetchProgress) => onProgress({ kind: 'fetch', event })),
   };
-  const bootRoots = [s.kernel, ...(s.dts ? [s.dts] : [])];
+  const bootRoots = [s.kernel, ...(s.dts ? [s.dts] : []), ...(s.uboot ? [s.uboot] : [])];
   const [rootfs, boot] = await Promise.all([fetchClosure(s.rootfsRoots, fopts), fetchClosure(bootRoots, fopts)]);
   return {
     rootfs,
     kernel: boot.get(s.kernel)!,
     dts: s.dts ? boot.get(s.dts) : undefined,
+    uboot: s.uboot ? boot.get(s.uboot) : undefined,
     all: new Map([...rootfs, ...boot]),
   };
 }
@@ -307,7 +329,7 @@ function buildManifest(
   device: Device,
   sources: Sources,
   fetched: Fetched,
-  b: { cmdline: string[]; vmlinuxInfo: BlobInfo; kernelImage?: Uint8Array; dtb?: Uint8Array; rootfs: Uint8Array; files: OutputFile[] },
+  b: { cmdline: string[]; cmdlines: Record<string, string>; vmlinuxInfo: BlobInfo; kernelImage?: Uint8Array; dtb?: Uint8Array; rootfs: Uint8Array; files: OutputFile[] },
 ): Manifest {
   const outputs: Record<string, OutputFile[]> = {};
   for (const f of b.files) (outputs[f.file.split(/[/.]/)[0]!] ??= []).push(f);
@@ -316,6 +338,7 @@ function buildManifest(
     device: device.name,
     hostname: system.hostname,
     cmdline: b.cmdline.join(' '),
+    cmdlines: b.cmdlines,
     kernel: {
       package: system.kernelPackage ?? device.kernelPackage,
       storePath: sources.kernel,

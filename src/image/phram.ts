@@ -48,6 +48,21 @@ export function phramCmdline(r: PhramRegion): string[] {
   ];
 }
 
+/**
+ * Kernel command-line words for a rootfs read in place from memory-mapped NOR flash through
+ * phram (a kernel without a flash driver): no memmap=, the region is not RAM. The length is
+ * whole 64 KiB blocks (phram wants a multiple of its erase size, a page).
+ */
+export function phramFlashCmdline(physical: number, rootfsSize: number): string[] {
+  const len = hexAddress(Math.ceil(rootfsSize / 0x10000) * 0x10000);
+  return [`mtdparts=phram0:${len}(rootfs)`, `phram.phram=phram0,${hexAddress(physical)},${len}`, 'root=/dev/mtdblock0'];
+}
+
+/** Physical address of a KSEG0/KSEG1 address (MIPS32 unmapped segments). */
+export function physical(address: number): number {
+  return address & 0x1fffffff;
+}
+
 /** /etc/phram.vars, as NixWRT's phram module writes it (sourced by shell scripts). */
 export function phramVars(r: PhramRegion): string {
   return `phram_sizeMB=${r.sizeMiB}\nphram_offset=${hexAddress(r.address)}\n`;
