@@ -18,7 +18,7 @@ export function ubootEmulatorOf(device: Device): UbootEmulator {
 /**
  * A U-Boot environment block (CONFIG_ENV_IS_IN_FLASH, not redundant): the CRC-32 of the data
  * area in the CPU's byte order, then `name=value` strings each ended by NUL, an empty string
- * after the last, and zeros to the end of the block.
+ * after the last, and 0xFF (erased flash) to the end of the block: as `mkenvimage` writes it.
  */
 export function ubootEnv(vars: ReadonlyArray<readonly [string, string]>, size: number, endian: 'little' | 'big'): Uint8Array {
   const text = vars.map(([k, v]) => {
@@ -27,7 +27,7 @@ export function ubootEnv(vars: ReadonlyArray<readonly [string, string]>, size: n
   });
   const data = Buffer.from(`${text.join('')}\0`);
   if (data.length > size - 4) throw new ImageError('bad-env', `the U-Boot environment takes ${data.length} bytes, more than its ${size - 4}`);
-  const out = new Uint8Array(size);
+  const out = new Uint8Array(size).fill(0xff);
   out.set(data, 4);
   new DataView(out.buffer).setUint32(0, crc32(out.subarray(4)), endian === 'little');
   return out;
