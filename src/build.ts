@@ -144,7 +144,9 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       if (outputs.includes('phramware')) {
         const region = phram ?? phramRegion(device, system, rootfs.length);
         const args = [...cmdline.filter((w) => !w.startsWith('root=')), ...phramCmdline(region)].join(' ');
-        const pdtb = await timer.time('dtb', () => cachedDtb(store, device, sources.dts!, args, () => compileDeviceTree(device, dtsRoot, args)));
+        // A kernel that takes U-Boot's bootargs ignores its DTB: the firmware's serves (one LZMA run, not two).
+        const dtbArgs = device.boot.cmdline === 'bootargs' ? cmdline.join(' ') : args;
+        const pdtb = await timer.time('dtb', () => cachedDtb(store, device, sources.dts!, dtbArgs, () => compileDeviceTree(device, dtsRoot, dtbArgs)));
         const pkernel = await timer.time('kernel', () => kernelFor(pdtb));
         files.push(...(await timer.time('phramware', () => writePhramware(out, device, pkernel, rootfs, region, opts.tftp ?? defaultTftp, { cmdline: args, time }))));
         cmdlines.phramware = args;
