@@ -7,12 +7,14 @@
  * U-Boot's lzmadec, byte for byte.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, type BuildResult } from '../../src/build.js';
 import type { Manifest } from '../../src/image/manifest.js';
+import { getDevice } from '../../src/image/devices.js';
+import { compileDeviceTree } from '../../src/image/kernel-stage.js';
 import { startEmulator } from '../../src/image/run.js';
 import type { UbootRunOptions } from '../../src/image/uboot-run.js';
 import { decodeHeader } from '../../src/kernel/uimage/header.js';
@@ -136,6 +138,29 @@ describe.skipIf(
     expect(before.subarray(0x60000, 0x70000).every((b) => b === 0xff)).toBe(false);
     expect(after.subarray(0x60000, 0x70000).every((b) => b === 0xff)).toBe(true);
   }, 120_000);
+
+  it('boots a FIT of the fixture kernel and the Malta DTB (bootm ADDR:kernel-1), the rootfs from flash', async () => {
+    // The router's FIT: LZMA kernel, DTB, a configuration. Malta boots it in legacy mode, so
+    // the kernel image is named (plain `bootm ADDR` would jump in DT mode and lose bootargs).
+    const tftp = mkdtempSync(join(work, 'tftp-'));
+    const dtsRoot = join(work, 'cache', 'unpacked', readdirSync(join(work, 'cache', 'unpacked')).find((d) => d.includes('linux-dts'))!);
+    writeFileSync(join(work, 'malta.dtb'), await compileDeviceTree(getDevice('qemu-malta-uboot'), dtsRoot, manifest.cmdlines.firmware!));
+    execFileSync(process.execPath, [
+      join(root, 'bin', 'nixwrt.js'), 'kernel', fixtureFile('kernel-malta', 'vmlinux')!, '--fit', '--dtb', join(work, 'malta.dtb'), '--name', 'nixwrt fit', '-o', join(tftp, 'kernel.itb'),
+    ], { stdio: 'ignore' });
+    const { qemu, con } = await start({ boot: 'flash', ubootPrompt: true, tftpDir: tftp });
+    await con.waitFor(PROMPT, 60_000);
+    const from = con.text.length;
+    con.send(`setenv bootargs '${manifest.cmdlines.firmware}'; tftpboot 0x83000000 kernel.itb && bootm 0x83000000:kernel-1\n`);
+    await con.waitFor(/Please press Enter to activate this console/, 180_000, from);
+    const log = con.text.slice(from);
+    expect(log).toContain('## Loading kernel from FIT Image at 83000000');
+    expect(log).toMatch(/Compression:\s+lzma compressed/);
+    expect(log).toMatch(/Verifying Hash Integrity \.\.\. crc32\+ sha1\+ OK/);
+    con.send('\n');
+    expect((await con.run('cat /proc/cmdline')).trim()).toBe(manifest.cmdlines.firmware);
+    qemu.kill('SIGKILL');
+  }, 300_000);
 
   const arm64 = '/usr/lib/u-boot/qemu_arm64/u-boot.bin';
   it.skipIf(!havePeers('qemu-system-aarch64') || !haveRequirement(existsSync(arm64), `${arm64} (Debian u-boot-qemu)`))(
