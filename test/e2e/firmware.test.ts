@@ -53,7 +53,7 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-objcopy', 'nix-store', 'dumpimage',
   const manifest = () => JSON.parse(readFileSync(out('manifest.json'), 'utf8')) as Manifest;
 
   it('writes firmware, phramware, their U-Boot scripts and the manifest', () => {
-    expect(result.files.map((f) => f.file)).toEqual(['firmware.bin', 'flash.txt', 'phramware.bin', 'tftpboot.txt']);
+    expect(result.files.map((f) => f.file)).toEqual(['firmware.bin', 'flash.txt', 'flash.scr', 'phramware.bin', 'tftpboot.txt', 'tftpboot.scr']);
     expect(result.timings.map((t) => t.stage)).toEqual(expect.arrayContaining(['evaluate', 'fetch', 'rootfs', 'squashfs', 'dtb', 'kernel']));
   });
 
