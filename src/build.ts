@@ -25,7 +25,7 @@ import { cachedDtb, cachedKernelLzma, cachedStoreFileInfo, squashfsCache } from 
 import type { RawImage } from './kernel/elf/index.js';
 import { blobInfo, type BlobInfo, type Manifest, type OutputFile } from './image/manifest.js';
 import { OutputState } from './image/output-state.js';
-import { writeEmulator, writeFirmware, writeManifest, writePhramware } from './image/outputs.js';
+import { writeEmulator, writeFirmware, writeManifest, writePhramware, writeUbootEmulator } from './image/outputs.js';
 import { addFile } from './image/tree-edit.js';
 import { phramCmdline, phramRegionFor, phramVars, type PhramRegion } from './image/phram.js';
 import { readStoreFile, unpackStoreObject, type StoreObject } from './image/store-files.js';
@@ -101,17 +101,21 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     for (const o of system.overlays) opts.inputs?.add('dir' in o ? o.dir : o.tarball);
     const device = system.customDevice ?? getDevice(system.device);
     const outputs = chooseOutputs(device, system, opts.outputs);
-    const sources = resolveSources(system, device, opts);
+    const sources = resolveSources(system, device, opts, outputs);
 
     const fetched = await timer.time('fetch', () => fetchAll(sources, opts.onProgress));
-    const tree = await timer.time('rootfs', () => rootfsTree(system, fetched.rootfs, device, time));
+    const tree = await timer.time('rootfs', () => buildRootfs(system, fetched.rootfs, { mtime: time }));
     const out = await OutputState.load(outDir);
-    const rootfs = await timer.time('squashfs', () => squashfsImage(system, tree, time, pool, store, opts.onProgress));
+    const { rootfs, phram } = await timer.time('squashfs', () =>
+      rootfsImage(system, device, tree, { time, pool, store, onProgress: opts.onProgress, memoKey: resolve(opts.config) }),
+    );
     let vmlinuxBytes: Promise<Uint8Array> | undefined;
     const readVmlinux = () => (vmlinuxBytes ??= readStoreFile(fetched.kernel, 'vmlinux', sources.kernel));
 
     const cmdline = kernelCmdline(device, system);
     const files: OutputFile[] = [];
+    // The kernel command line of each output (manifest.json).
+    const cmdlines: Record<string, string> = {};
     let kernelImage: Uint8Array | undefined;
     let dtb: Uint8Array | undefined;
     let vmlinuxInfo: BlobInfo;
@@ -131,14 +135,26 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       if (outputs.includes('firmware')) {
         dtb = await timer.time('dtb', () => cachedDtb(store, device, sources.dts!, cmdline.join(' '), () => compileDeviceTree(device, dtsRoot, cmdline.join(' '))));
         kernelImage = await timer.time('kernel', () => kernelFor(dtb!));
-        files.push(...(await timer.time('firmware', () => writeFirmware(out, device, kernelImage!, rootfs, firmwareStyle(system), opts.tftp ?? defaultTftp))));
+        const fw = await timer.time('firmware', () =>
+          writeFirmware(out, device, kernelImage!, rootfs, firmwareStyle(system), opts.tftp ?? defaultTftp, { cmdline, time }),
+        );
+        files.push(...fw.files);
+        cmdlines.firmware = fw.cmdline;
       }
       if (outputs.includes('phramware')) {
-        const region = phramRegion(device, system, rootfs.length);
+        const region = phram ?? phramRegion(device, system, rootfs.length);
         const args = [...cmdline.filter((w) => !w.startsWith('root=')), ...phramCmdline(region)].join(' ');
-        const pdtb = await timer.time('dtb', () => cachedDtb(store, device, sources.dts!, args, () => compileDeviceTree(device, dtsRoot, args)));
+        // A kernel that takes U-Boot's bootargs ignores its DTB: the firmware's serves (one LZMA run, not two).
+        const dtbArgs = device.boot.cmdline === 'bootargs' ? cmdline.join(' ') : args;
+        const pdtb = await timer.time('dtb', () => cachedDtb(store, device, sources.dts!, dtbArgs, () => compileDeviceTree(device, dtsRoot, dtbArgs)));
         const pkernel = await timer.time('kernel', () => kernelFor(pdtb));
-        files.push(...(await timer.time('phramware', () => writePhramware(out, device, pkernel, rootfs, region, opts.tftp ?? defaultTftp))));
+        files.push(...(await timer.time('phramware', () => writePhramware(out, device, pkernel, rootfs, region, opts.tftp ?? defaultTftp, { cmdline: args, time }))));
+        cmdlines.phramware = args;
+      }
+      if (outputs.includes('emulator')) {
+        const uboot = await readStoreFile(fetched.uboot!, 'u-boot.bin', sources.uboot!);
+        const net = opts.tftp ?? defaultTftp;
+        files.push(...(await timer.time('emulator', () => writeUbootEmulator(out, device, uboot, { ipaddr: net.ipaddr, serverip: net.serverip }, cmdlines))));
       }
     } else {
       // Its size and SHA-256 by the NAR hash, as for flash devices: no 7 MB hash per rebuild, and
@@ -146,9 +162,10 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       const info = await timer.time('vmlinux', () => cachedStoreFileInfo(store, fetched.kernel.narHash, 'vmlinux', readVmlinux));
       vmlinuxInfo = info;
       files.push(...(await timer.time('emulator', () => writeEmulator(out, device, { info, bytes: readVmlinux }, rootfs, cmdline.join(' ')))));
+      cmdlines.emulator = cmdline.join(' ');
     }
 
-    const manifest = buildManifest(system, device, sources, fetched, { cmdline, vmlinuxInfo, kernelImage, dtb, rootfs, files });
+    const manifest = buildManifest(system, device, sources, fetched, { cmdline, cmdlines, vmlinuxInfo, kernelImage, dtb, rootfs, files });
     await timer.time('manifest', async () => {
       await writeManifest(out, manifest);
       await out.save();
@@ -170,7 +187,8 @@ function sourceDateEpoch(): number {
 
 /** --output wins, then the config's `outputs.wanted` (flash/tftpboot scripts come with their image), then all. */
 function chooseOutputs(device: Device, system: System, wanted: BuildOptions['outputs']): BuildOutput[] {
-  const supported: BuildOutput[] = device.boot.kind === 'qemu' ? ['emulator'] : ['firmware', 'phramware'];
+  const supported: BuildOutput[] =
+    device.boot.kind === 'qemu' ? ['emulator'] : device.boot.emulator ? ['firmware', 'phramware', 'emulator'] : ['firmware', 'phramware'];
   let list: BuildOutput[];
   if (wanted !== undefined && wanted !== 'all') list = wanted;
   else if (wanted === undefined && system.outputs.wanted) {
@@ -196,18 +214,24 @@ interface Sources {
   rootfsRoots: string[];
   kernel: string;
   dts?: string;
+  /** The U-Boot package of an emulated U-Boot board. */
+  uboot?: string;
   substituters: string[];
   trustedPublicKeys: string[];
   cacheDir: string;
   jobs?: number;
 }
 
-function resolveSources(system: System, device: Device, opts: BuildOptions): Sources {
+function resolveSources(system: System, device: Device, opts: BuildOptions, outputs: BuildOutput[]): Sources {
   const kernelName = system.kernelPackage ?? device.kernelPackage;
   return {
     rootfsRoots: system.packages.map((p) => p.storePath),
     kernel: resolvePackage(system.lock, kernelName, `device ${device.name} (kernel)`),
     dts: device.boot.kind === 'uboot' ? resolvePackage(system.lock, device.dtsPackage, `device ${device.name} (device tree)`) : undefined,
+    uboot:
+      device.boot.kind === 'uboot' && device.boot.emulator && outputs.includes('emulator')
+        ? resolvePackage(system.lock, device.boot.emulator.ubootPackage, `device ${device.name} (U-Boot)`)
+        : undefined,
     substituters: opts.substituters ?? [system.lock.cacheUrl],
     trustedPublicKeys: opts.trustedPublicKeys ?? [system.lock.publicKey],
     cacheDir: resolve(opts.cacheDir ?? defaultCacheDir()),
@@ -220,6 +244,7 @@ interface Fetched {
   /** With its NAR hash: the kernel stage is keyed on it. */
   kernel: StoreObject & { narHash: string };
   dts?: StoreObject;
+  uboot?: StoreObject;
   all: ReadonlyMap<string, StoreObject>;
 }
 
@@ -232,25 +257,47 @@ async function fetchAll(s: Sources, onProgress?: (e: BuildProgress) => void): Pr
     jobs: s.jobs,
     onProgress: onProgress && ((event: FetchProgress) => onProgress({ kind: 'fetch', event })),
   };
-  const bootRoots = [s.kernel, ...(s.dts ? [s.dts] : [])];
+  const bootRoots = [s.kernel, ...(s.dts ? [s.dts] : []), ...(s.uboot ? [s.uboot] : [])];
   const [rootfs, boot] = await Promise.all([fetchClosure(s.rootfsRoots, fopts), fetchClosure(bootRoots, fopts)]);
   return {
     rootfs,
     kernel: boot.get(s.kernel)!,
     dts: s.dts ? boot.get(s.dts) : undefined,
+    uboot: s.uboot ? boot.get(s.uboot) : undefined,
     all: new Map([...rootfs, ...boot]),
   };
 }
 
-async function rootfsTree(system: System, closure: ReadonlyMap<string, StoreObject>, device: Device, time: number): Promise<DirNode> {
-  const tree = await buildRootfs(system, closure, { mtime: time });
-  if (system.phram) {
-    // /etc/phram.vars tells the running system where a RAM-loaded image would go.
-    const address = phramAddress(device, system);
-    const sizeMiB = system.phram.sizeMiB ?? Math.ceil((device.flash?.partitionSize ?? 16 << 20) / (1 << 20));
-    addFile(tree, ['etc', 'phram.vars'], Buffer.from(phramVars({ address, sizeMiB })), time);
+/** The phram size the last build of a config settled on: a rebuild (--watch) squashes once. */
+const lastPhramMiB = new Map<string, number>();
+
+/**
+ * The squashfs; with the phram module, also the phram region, whose size is written into the
+ * rootfs as /etc/phram.vars. Its size depends on the squashfs it is in, so the image is made
+ * again (from cached blocks) until the file names the region the kernel command line gets.
+ */
+async function rootfsImage(
+  system: System,
+  device: Device,
+  tree: DirNode,
+  o: { time: number; pool: TaskPool; store: ArtefactStore; onProgress?: (e: BuildProgress) => void; memoKey: string },
+): Promise<{ rootfs: Uint8Array; phram?: PhramRegion }> {
+  if (!system.phram) return { rootfs: await squashfsImage(system, tree, o.time, o.pool, o.store, o.onProgress) };
+  const address = phramAddress(device, system);
+  let sizeMiB = system.phram.sizeMiB ?? lastPhramMiB.get(o.memoKey) ?? 1;
+  for (let pass = 0; ; pass++) {
+    // /etc/phram.vars tells the running system where a RAM-loaded image goes.
+    addFile(tree, ['etc', 'phram.vars'], Buffer.from(phramVars({ address, sizeMiB })), o.time);
+    const rootfs = await squashfsImage(system, tree, o.time, o.pool, o.store, o.onProgress);
+    const region = phramRegionFor(rootfs.length, address, device.ramSize, system.phram.sizeMiB);
+    if (region.sizeMiB === sizeMiB) {
+      lastPhramMiB.set(o.memoKey, sizeMiB);
+      return { rootfs, phram: region };
+    }
+    // A few bytes of phram.vars cannot move the rootfs across MiB boundaries back and forth.
+    if (pass >= 3) throw new Error(`phram size does not settle (${sizeMiB} vs ${region.sizeMiB} MiB)`);
+    sizeMiB = region.sizeMiB;
   }
-  return tree;
 }
 
 async function squashfsImage(
@@ -283,7 +330,7 @@ function phramAddress(device: Device, system: System): number {
 }
 
 function phramRegion(device: Device, system: System, rootfsSize: number): PhramRegion {
-  return phramRegionFor(rootfsSize, phramAddress(device, system), device.ramSize);
+  return phramRegionFor(rootfsSize, phramAddress(device, system), device.ramSize, system.phram?.sizeMiB);
 }
 
 function buildManifest(
@@ -291,7 +338,7 @@ function buildManifest(
   device: Device,
   sources: Sources,
   fetched: Fetched,
-  b: { cmdline: string[]; vmlinuxInfo: BlobInfo; kernelImage?: Uint8Array; dtb?: Uint8Array; rootfs: Uint8Array; files: OutputFile[] },
+  b: { cmdline: string[]; cmdlines: Record<string, string>; vmlinuxInfo: BlobInfo; kernelImage?: Uint8Array; dtb?: Uint8Array; rootfs: Uint8Array; files: OutputFile[] },
 ): Manifest {
   const outputs: Record<string, OutputFile[]> = {};
   for (const f of b.files) (outputs[f.file.split(/[/.]/)[0]!] ??= []).push(f);
@@ -300,6 +347,7 @@ function buildManifest(
     device: device.name,
     hostname: system.hostname,
     cmdline: b.cmdline.join(' '),
+    cmdlines: b.cmdlines,
     kernel: {
       package: system.kernelPackage ?? device.kernelPackage,
       storePath: sources.kernel,

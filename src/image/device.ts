@@ -30,7 +30,19 @@ export interface DeviceDts {
 
 /** How the device is started: U-Boot `bootm` of a uImage, or QEMU's `-kernel` with the ELF. */
 export type BootMethod =
-  | { kind: 'uboot'; /** RAM address U-Boot loads a tftp download to. */ tftpAddress: number }
+  | {
+      kind: 'uboot';
+      /** RAM address U-Boot loads a tftp download to. */
+      tftpAddress: number;
+      /**
+       * Where the kernel takes its command line from: the DTB appended to it (routers), or
+       * U-Boot's `bootargs` (Malta ignores an appended DTB): then the scripts set bootargs, and
+       * firmware.bin finds its rootfs in the flash through phram (the kernel has no flash driver).
+       */
+      cmdline?: 'dtb' | 'bootargs';
+      /** An emulated board whose whole flash `nixwrt run` builds: U-Boot, environment, firmware. */
+      emulator?: UbootEmulator;
+    }
   | {
       kind: 'qemu';
       qemu: string;
@@ -39,6 +51,30 @@ export type BootMethod =
       /** The block device the rootfs appears as when attached as an IDE disk. */
       rootDevice: string;
     };
+
+/** QEMU board with U-Boot in its NOR flash (the flash image is made by `nixwrt run`). */
+export interface UbootEmulator {
+  qemu: string;
+  machine: string;
+  memoryMiB: number;
+  /** QEMU NIC model U-Boot has a driver for. */
+  nic: string;
+  /** Lock-file name of the U-Boot package (its store path holds `u-boot.bin`). */
+  ubootPackage: string;
+  /** CPU address of the flash's first byte (U-Boot sits at offset 0). */
+  flashBase: number;
+  flashSize: number;
+  /**
+   * QEMU's little-endian Malta swaps the bytes of each 32-bit word in the first `swapBytes`
+   * of its flash: the image must hold them swapped there.
+   */
+  swapBytes: number;
+  /** U-Boot's environment (CONFIG_ENV_ADDR - flashBase, CONFIG_ENV_SIZE). */
+  envOffset: number;
+  envSize: number;
+  /** RAM address scripts are loaded to before `source` (clear of kernel and downloads). */
+  scriptAddress: number;
+}
 
 export interface Device {
   name: string;

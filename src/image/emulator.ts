@@ -22,6 +22,22 @@ export interface RunManifest {
   nic: string;
 }
 
+/**
+ * run.json of a board with U-Boot in flash (qemu-malta-uboot): `nixwrt run` makes the flash
+ * image from the device profile, u-boot.bin and the build's outputs in the parent directory.
+ */
+export interface UbootRunManifest {
+  version: 1;
+  kind: 'uboot';
+  device: string;
+  /** File name relative to the emulator directory. */
+  uboot: string;
+  /** The U-Boot network settings the scripts were made for (QEMU's user network matches them). */
+  tftp: { ipaddr: string; serverip: string };
+  /** The kernel command line of each output (firmware: from flash; phramware: by tftp). */
+  cmdlines: Record<string, string>;
+}
+
 export interface RunOptions {
   /** Forward 127.0.0.1:hostPort to the guest's port 22. */
   sshPort?: number;
@@ -62,7 +78,7 @@ export function qemuArgs(dir: string, m: RunManifest, opts: RunOptions = {}): st
   ];
 }
 
-export async function readRunManifest(dir: string): Promise<RunManifest> {
+export async function readRunManifest(dir: string): Promise<RunManifest | UbootRunManifest> {
   const path = join(resolve(dir), RUN_MANIFEST);
   let text: string;
   try {
@@ -70,7 +86,8 @@ export async function readRunManifest(dir: string): Promise<RunManifest> {
   } catch {
     throw new ImageError('bad-emulator-dir', `${path} not found: pass the emulator/ directory of a build (nixwrt build --output emulator)`);
   }
-  const m = JSON.parse(text) as RunManifest;
-  if (m.version !== 1 || !m.kernel || !m.rootfs) throw new ImageError('bad-emulator-dir', `${path}: not a nixwrt run manifest`);
+  const m = JSON.parse(text) as RunManifest | UbootRunManifest;
+  if (m.version === 1 && 'kind' in m && m.kind === 'uboot' && m.uboot) return m;
+  if (m.version !== 1 || !('kernel' in m) || !m.kernel || !m.rootfs) throw new ImageError('bad-emulator-dir', `${path}: not a nixwrt run manifest`);
   return m;
 }

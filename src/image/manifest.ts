@@ -38,6 +38,8 @@ export interface Manifest {
   device: string;
   hostname: string;
   cmdline: string;
+  /** The kernel command line each output boots with (firmware, phramware, emulator). */
+  cmdlines: Record<string, string>;
   kernel: { package: string; storePath: string; load: string; entry: string; vmlinux: BlobInfo; image?: BlobInfo };
   dtb?: BlobInfo;
   rootfs: BlobInfo & { compression: string; blockSize: number };

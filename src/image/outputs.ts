@@ -6,13 +6,14 @@
  * what it wrote for the manifest.
  */
 import { hexAddress, type Device } from './device.js';
-import { RUN_MANIFEST, type RunManifest } from './emulator.js';
+import { RUN_MANIFEST, type RunManifest, type UbootRunManifest } from './emulator.js';
+import { flashImage } from './uboot-flash.js';
 import { ImageError } from './errors.js';
 import { assembleLayout, checkFits, nixwrtLayout, openwrtLayout, type FirmwareLayout } from './layout.js';
 import { blobInfo, manifestJson, type BlobInfo, type Manifest, type OutputFile } from './manifest.js';
-import { kseg0, type PhramRegion } from './phram.js';
+import { kseg0, phramFlashCmdline, physical, type PhramRegion } from './phram.js';
 import type { OutputState } from './output-state.js';
-import { flashScript, tftpbootScript, type TftpSettings } from './uboot-scripts.js';
+import { flashScript, scriptImage, tftpbootScript, type TftpSettings } from './uboot-scripts.js';
 
 export type FirmwareStyle = 'nixwrt' | 'openwrt';
 
@@ -49,6 +50,22 @@ async function writeImage(out: OutputState, name: string, layout: FirmwareLayout
   };
 }
 
+/** A U-Boot script as typed (NAME.txt) and as `source` runs it (NAME.scr, a mkimage script image). */
+async function putScript(out: OutputState, name: string, text: string, time: number): Promise<OutputFile[]> {
+  return [await put(out, `${name}.txt`, Buffer.from(text)), await put(out, `${name}.scr`, scriptImage(text, `nixwrt ${name}`, time))];
+}
+
+/**
+ * The command line the firmware boots with: the one in its DTB, or for a kernel that takes
+ * U-Boot's bootargs, the rootfs read in place from the flash partition through phram.
+ */
+export function firmwareCmdline(device: Device, cmdline: string[], layout: FirmwareLayout): string {
+  if (device.boot.kind !== 'uboot' || device.boot.cmdline !== 'bootargs') return cmdline.join(' ');
+  const rootfs = layout.regions.find((r) => r.kind === 'rootfs')!;
+  const base = cmdline.filter((w) => !w.startsWith('root='));
+  return [...base, ...phramFlashCmdline(physical(flashOf(device).address) + rootfs.offset, rootfs.size)].join(' ');
+}
+
 export async function writeFirmware(
   out: OutputState,
   device: Device,
@@ -56,10 +73,12 @@ export async function writeFirmware(
   rootfs: Uint8Array,
   style: FirmwareStyle,
   net: TftpSettings,
-): Promise<OutputFile[]> {
+  boot: { cmdline: string[]; time: number },
+): Promise<{ files: OutputFile[]; cmdline: string }> {
   const layout = firmwareLayout(device, kernel.length, rootfs.length, style);
+  const cmdline = firmwareCmdline(device, boot.cmdline, layout);
   const fw = await writeImage(out, 'firmware.bin', layout, kernel, rootfs);
-  return [fw, await put(out, 'flash.txt', Buffer.from(flashScript(device, fw.size, net)))];
+  return { files: [fw, ...(await putScript(out, 'flash', flashScript(device, net, cmdline), boot.time))], cmdline };
 }
 
 /**
@@ -73,6 +92,7 @@ export async function writePhramware(
   rootfs: Uint8Array,
   region: PhramRegion,
   net: TftpSettings,
+  boot: { cmdline: string; time: number },
 ): Promise<OutputFile[]> {
   const layout = nixwrtLayout(kernel.length, rootfs.length);
   const loadAddress = kseg0(region.address) - layout.rootfsOffset;
@@ -83,7 +103,7 @@ export async function writePhramware(
     );
   }
   const pw = await writeImage(out, 'phramware.bin', layout, kernel, rootfs);
-  return [pw, await put(out, 'tftpboot.txt', Buffer.from(tftpbootScript(device, loadAddress, net)))];
+  return [pw, ...(await putScript(out, 'tftpboot', tftpbootScript(device, loadAddress, net, boot.cmdline), boot.time))];
 }
 
 /**
@@ -117,6 +137,26 @@ export async function writeEmulator(
     Promise.all([put(out, 'emulator/rootfs.squashfs', rootfs), put(out, `emulator/${RUN_MANIFEST}`, Buffer.from(`${JSON.stringify(run, null, 2)}\n`))]),
   ]);
   return [{ file: 'emulator/vmlinux', ...vmlinux.info }, ...files];
+}
+
+/**
+ * emulator/ of a board with U-Boot in flash: u-boot.bin and run.json; `nixwrt run` makes the
+ * flash from them and the outputs beside emulator/ (firmware.bin, the scripts, phramware.bin).
+ */
+export async function writeUbootEmulator(
+  out: OutputState,
+  device: Device,
+  uboot: Uint8Array,
+  tftp: { ipaddr: string; serverip: string },
+  cmdlines: Record<string, string>,
+): Promise<OutputFile[]> {
+  // The flash checks (U-Boot clear of the firmware partition) fail here, at build time.
+  flashImage(device, { uboot, env: [] });
+  const run: UbootRunManifest = { version: 1, kind: 'uboot', device: device.name, uboot: 'u-boot.bin', tftp, cmdlines: { ...cmdlines } };
+  return [
+    await put(out, 'emulator/u-boot.bin', uboot),
+    await put(out, `emulator/${RUN_MANIFEST}`, Buffer.from(`${JSON.stringify(run, null, 2)}\n`)),
+  ];
 }
 
 export async function writeManifest(out: OutputState, m: Manifest): Promise<void> {

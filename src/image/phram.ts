@@ -13,16 +13,28 @@ export interface PhramRegion {
   sizeMiB: number;
 }
 
-export function phramRegionFor(rootfsSize: number, address: number, ramSize: number): PhramRegion {
-  const sizeMiB = Math.max(1, Math.ceil(rootfsSize / MiB));
-  const end = address + sizeMiB * MiB;
+/**
+ * The phram region for a rootfs: `sizeMiB` when the config sets it (it must hold the rootfs),
+ * else the rootfs rounded up to whole MiB. The same region gives the command line and
+ * /etc/phram.vars, so the two always agree.
+ */
+export function phramRegionFor(rootfsSize: number, address: number, ramSize: number, sizeMiB?: number): PhramRegion {
+  const needed = Math.max(1, Math.ceil(rootfsSize / MiB));
+  if (sizeMiB !== undefined && sizeMiB < needed) {
+    throw new ImageError(
+      'phram-too-small',
+      `phram size ${sizeMiB} MiB is less than the ${rootfsSize}-byte rootfs (${needed} MiB): raise phram.sizeMiB or leave it unset`,
+    );
+  }
+  const size = sizeMiB ?? needed;
+  const end = address + size * MiB;
   if (end > ramSize) {
     throw new ImageError(
       'phram-overflow',
-      `phram rootfs of ${sizeMiB} MiB at ${hexAddress(address)} ends ${end - ramSize} bytes past the end of RAM (${ramSize} bytes)`,
+      `phram rootfs of ${size} MiB at ${hexAddress(address)} ends ${end - ramSize} bytes past the end of RAM (${ramSize} bytes)`,
     );
   }
-  return { address, sizeMiB };
+  return { address, sizeMiB: size };
 }
 
 /** Kernel command-line words for a phram rootfs (phram is the first MTD device: mtdblock0). */
@@ -34,6 +46,21 @@ export function phramCmdline(r: PhramRegion): string[] {
     `memmap=${r.sizeMiB}M$${a}`,
     'root=/dev/mtdblock0',
   ];
+}
+
+/**
+ * Kernel command-line words for a rootfs read in place from memory-mapped NOR flash through
+ * phram (a kernel without a flash driver): no memmap=, the region is not RAM. The length is
+ * whole 64 KiB blocks (phram wants a multiple of its erase size, a page).
+ */
+export function phramFlashCmdline(physical: number, rootfsSize: number): string[] {
+  const len = hexAddress(Math.ceil(rootfsSize / 0x10000) * 0x10000);
+  return [`mtdparts=phram0:${len}(rootfs)`, `phram.phram=phram0,${hexAddress(physical)},${len}`, 'root=/dev/mtdblock0'];
+}
+
+/** Physical address of a KSEG0/KSEG1 address (MIPS32 unmapped segments). */
+export function physical(address: number): number {
+  return address & 0x1fffffff;
 }
 
 /** /etc/phram.vars, as NixWRT's phram module writes it (sourced by shell scripts). */

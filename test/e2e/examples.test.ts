@@ -27,7 +27,7 @@ const fixtureLock = JSON.parse(readFileSync(lock, 'utf8')) as { packages: Record
 
 /** The files each output kind writes (manifest.json besides). */
 const FILES: Record<string, string[]> = {
-  firmware: ['firmware.bin', 'flash.txt'],
+  firmware: ['firmware.bin', 'flash.txt', 'flash.scr'],
   emulator: ['emulator/vmlinux', 'emulator/rootfs.squashfs', 'emulator/run.json'],
 };
 

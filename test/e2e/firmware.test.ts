@@ -54,7 +54,7 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-objcopy', 'nix-store', 'dumpimage',
   const manifest = () => JSON.parse(readFileSync(out('manifest.json'), 'utf8')) as Manifest;
 
   it('writes firmware, phramware, their U-Boot scripts and the manifest', () => {
-    expect(result.files.map((f) => f.file)).toEqual(['firmware.bin', 'flash.txt', 'phramware.bin', 'tftpboot.txt']);
+    expect(result.files.map((f) => f.file)).toEqual(['firmware.bin', 'flash.txt', 'flash.scr', 'phramware.bin', 'tftpboot.txt', 'tftpboot.scr']);
     expect(result.timings.map((t) => t.stage)).toEqual(expect.arrayContaining(['evaluate', 'fetch', 'rootfs', 'squashfs', 'dtb', 'kernel']));
   });
 
@@ -80,13 +80,15 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-objcopy', 'nix-store', 'dumpimage',
     expect(m.parts!.map((p) => [p.name, p.offset])).toEqual(parts.map((p) => [p.kind === 'uimage' ? 'kernel' : p.kind === 'squashfs' ? 'rootfs' : p.kind, p.offset]));
   });
 
-  it('has a rootfs unsquashfs extracts, with the hostname and /etc/phram.vars', () => {
+  it('has a rootfs unsquashfs extracts, with the hostname and the /etc/phram.vars the command line agrees with', () => {
     const fw = readFileSync(out('firmware.bin'));
     const sq = findParts(fw)[1]!;
     writeFileSync(join(work, 'root.sqfs'), fw.subarray(sq.offset, sq.offset + sq.size));
     execFileSync('unsquashfs', ['-no-xattrs', '-d', join(work, 'root'), join(work, 'root.sqfs')], { stdio: 'ignore' });
     expect(readFileSync(join(work, 'root', 'etc', 'hostname'), 'utf8')).toBe('fwtest\n');
-    expect(readFileSync(join(work, 'root', 'etc', 'phram.vars'), 'utf8')).toBe('phram_sizeMB=16\nphram_offset=0x4000000\n');
+    // The phramware test below finds the same size in the kernel's phram= and mtdparts=.
+    const mib = Math.ceil(sq.size / (1 << 20));
+    expect(readFileSync(join(work, 'root', 'etc', 'phram.vars'), 'utf8')).toBe(`phram_sizeMB=${mib}\nphram_offset=0x4000000\n`);
   });
 
   it('boots phramware with the rootfs on the phram region the kernel is told about', () => {

@@ -16,6 +16,8 @@ describe('device profiles', () => {
       ['gl-mt300a', 0x80000000, 0xbc050000, 0xf80000, 0x10000],
       ['gl-mt300n-v2', 0x80000000, 0xbc050000, 0xfb0000, 0x10000],
       ['gl-ar750', 0x80060000, 0x9f060000, 0xfa0000, 0x10000],
+      // Between U-Boot (up to 0x60000) and its environment (0x3e0000) in QEMU Malta's 4 MiB flash.
+      ['qemu-malta-uboot', 0x80100000, 0xbe060000, 0x380000, 0x10000],
     ]);
     expect(getDevice('gl-ar750').endian).toBe('big');
     expect(getDevice('qemu-malta').boot.kind).toBe('qemu');

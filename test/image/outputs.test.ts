@@ -15,7 +15,7 @@ const rootfs = new Uint8Array(200_000).fill(0x52);
 describe('output writers', () => {
   it('writes firmware.bin in the OpenWrt style with the rootfs on an erase block', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nixwrt-out-'));
-    const [fw, script] = await writeFirmware(await OutputState.load(out), dev, kernel, rootfs, 'openwrt', defaultTftp);
+    const { files: [fw, script] } = await writeFirmware(await OutputState.load(out), dev, kernel, rootfs, 'openwrt', defaultTftp, { cmdline: ['console=ttyS0'], time: 0 });
     const bytes = readFileSync(join(out, 'firmware.bin'));
     expect(fw!.parts).toEqual([
       { name: 'kernel', offset: 0, size: 100_000 },
@@ -27,21 +27,21 @@ describe('output writers', () => {
     expect(bytes[131_072]).toBe(0x52);
     expect(bytes[331_072]).toBe(0xff);
     expect(bytes.subarray(393_216).toString('hex')).toBe('deadc0de');
-    expect(readFileSync(join(out, 'flash.txt'), 'utf8')).toContain('cp.b 0x81000000 0xbc050000 0x60004\n');
+    expect(readFileSync(join(out, 'flash.txt'), 'utf8')).toContain('cp.b 0x81000000 0xbc050000 0x${filesize} && reset');
     expect(script!.file).toBe('flash.txt');
   });
 
   it('refuses an image over the partition, naming the bytes over', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nixwrt-out-'));
     const big = new Uint8Array(0xfb0000 - 131_072 + 1);
-    await expect(writeFirmware(await OutputState.load(out), dev, kernel, big, 'nixwrt', defaultTftp)).rejects.toThrow(
+    await expect(writeFirmware(await OutputState.load(out), dev, kernel, big, 'nixwrt', defaultTftp, { cmdline: [], time: 0 })).rejects.toThrow(
       /is 16515072 bytes, 65536 bytes over its 16449536-byte \(0xfb0000\) firmware partition/,
     );
   });
 
   it('places phramware so the rootfs lands on the phram address', async () => {
     const out = mkdtempSync(join(tmpdir(), 'nixwrt-out-'));
-    await writePhramware(await OutputState.load(out), dev, kernel, rootfs, { address: 0x4000000, sizeMiB: 1 }, defaultTftp);
+    await writePhramware(await OutputState.load(out), dev, kernel, rootfs, { address: 0x4000000, sizeMiB: 1 }, defaultTftp, { cmdline: '', time: 0 });
     expect(readFileSync(join(out, 'tftpboot.txt'), 'utf8')).toContain('tftpboot 0x83fe0000 phramware.bin\nbootm 0x83fe0000\n');
     expect(readFileSync(join(out, 'phramware.bin')).length).toBe(393_216);
   });

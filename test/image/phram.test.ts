@@ -11,6 +11,13 @@ describe('phram', () => {
     expect(phramVars(r)).toBe('phram_sizeMB=6\nphram_offset=0x4000000\n');
   });
 
+  it('takes a configured size that holds the rootfs, and refuses one that does not', () => {
+    expect(phramRegionFor(3 << 20, 0x6000000, 256 << 20, 4)).toEqual({ address: 0x6000000, sizeMiB: 4 });
+    expect(() => phramRegionFor((3 << 20) + 1, 0x6000000, 256 << 20, 3)).toThrow(
+      expect.objectContaining({ code: 'phram-too-small' }),
+    );
+  });
+
   it('refuses a region past the end of RAM', () => {
     expect(() => phramRegionFor(70 << 20, 0x4000000, 128 << 20)).toThrow(/past the end of RAM/);
   });

@@ -1,18 +1,32 @@
 import type { ChildProcess } from 'node:child_process';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startEmulator } from '../../image/run.js';
+import type { UbootBootMode } from '../../image/uboot-run.js';
 
 export function register(program: Command): void {
   program
     .command('run')
-    .description('boot an emulator output (nixwrt build --output emulator) in QEMU, serial console on stdio')
-    .argument('<dir>', 'the emulator/ directory of a build')
+    .description('boot an emulator output in QEMU, serial console on stdio (a U-Boot board boots U-Boot, then the system)')
+    .argument('<dir>', 'the emulator/ directory of a build (or the build output holding it)')
     .option('--ssh-port <port>', 'forward 127.0.0.1:PORT to the guest ssh port (22)', (v) => Number.parseInt(v, 10))
     .option('--forward <host:guest...>', 'forward more TCP ports 127.0.0.1:HOST to the guest', collectForward, [])
     .option('--net <netdev>', 'add a NIC (eth1, eth2, ...) on a QEMU -netdev backend, e.g. socket,udp=127.0.0.1:4001,localaddr=127.0.0.1:4000', (v: string, acc: string[]) => [...acc, v], [])
-    .action(async (dir: string, opts: { sshPort?: number; forward: Array<{ host: number; guest: number }>; net: string[] }) => {
+    .option('--boot <mode>', 'U-Boot boards: tftp (phramware by the tftpboot script) or flash (firmware.bin in NOR flash)', parseBoot, 'tftp')
+    .option('--uboot-prompt', 'U-Boot boards: stop at the U-Boot prompt (type `boot` to go on)')
+    .option('--tftp-dir <dir>', 'U-Boot boards: the directory QEMU serves by TFTP (default: the build output)')
+    .option('--flash-image <file>', 'U-Boot boards: write the flash image here and keep it (default: a temporary file)')
+    .action(async (dir: string, opts: RunCliOptions) => {
       process.stderr.write('nixwrt run: serial console on this terminal; Ctrl-A x quits QEMU (poweroff or reboot in the guest too)\n');
-      const child = await startEmulator(dir, { sshPort: opts.sshPort, forwards: opts.forward, nets: opts.net, stdio: ['inherit', 'pipe', 'inherit'] });
+      const child = await startEmulator(dir, {
+        sshPort: opts.sshPort,
+        forwards: opts.forward,
+        nets: opts.net,
+        boot: opts.boot,
+        ubootPrompt: opts.ubootPrompt,
+        tftpDir: opts.tftpDir,
+        flashImage: opts.flashImage,
+        stdio: ['inherit', 'pipe', 'inherit'],
+      });
       const guest = endOnHalt(child);
       // Stopping nixwrt stops QEMU (QEMU's own quit key is Ctrl-A x).
       for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(sig, () => child.kill(sig));
@@ -44,6 +58,21 @@ function endOnHalt(child: ChildProcess): { halted: boolean } {
     }
   });
   return state;
+}
+
+interface RunCliOptions {
+  sshPort?: number;
+  forward: Array<{ host: number; guest: number }>;
+  net: string[];
+  boot: UbootBootMode;
+  ubootPrompt?: boolean;
+  tftpDir?: string;
+  flashImage?: string;
+}
+
+function parseBoot(v: string): UbootBootMode {
+  if (v !== 'tftp' && v !== 'flash') throw new InvalidArgumentError(`--boot ${v}: expected tftp or flash`);
+  return v;
 }
 
 function collectForward(v: string, acc: Array<{ host: number; guest: number }>) {
