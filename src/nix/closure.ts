@@ -6,6 +6,7 @@ import { fetchVerifiedNar, prepareCacheDir } from './fetch.js';
 import type { FetchThreads } from './fetch-threads.js';
 import { exists, outPathFor } from './restore.js';
 import { createLimiter } from './limit.js';
+import { markNarProven } from './nar-proof.js';
 import { compressionOf, parseNarInfo, type NarInfo } from './narinfo.js';
 import { isCompression } from './decompress.js';
 import { parsePublicKey, verifyNarInfoAsync, type PublicKey } from './signature.js';
@@ -121,6 +122,8 @@ export async function fetchClosure(roots: string[], opts: FetchOptions): Promise
               { signal, onBytes, onRetry },
             )
           : await fetchVerifiedNar(found.sub, found.info, found.text, { cacheDir: opts.cacheDir, outDest, retry, signal, onBytes, onRetry });
+        // Hashed as it arrived (on a worker thread too): no need to read it again for a proof.
+        markNarProven(cp.narPath, cp.narHash);
         result.set(storePath, cp);
         progress({ type: 'fetched', storePath, narSize: cp.narSize });
       }).catch(fail),

@@ -5,6 +5,7 @@ import { decompress } from './decompress.js';
 import { FetchError, NarError } from './errors.js';
 import { closeFd, fsyncFd, openFd, renamePath, writeAll } from './fd.js';
 import { formatHashNix32, hashEquals } from './hash.js';
+import { markNarProven } from './nar-proof.js';
 import { ListingBuilder } from './nar/listing.js';
 import { NarParser } from './nar/reader.js';
 import { NarRestorer } from './restore.js';
@@ -130,6 +131,7 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
     closed = true;
     await closeFd(fd);
     await renamePath(tmp, cachedNarPath(ctx.cacheDir, info.storePath));
+    markNarProven(cachedNarPath(ctx.cacheDir, info.storePath), formatHashNix32(narHash));
     const cached = await writeCacheIndex(ctx.cacheDir, {
       storePath: info.storePath,
       narHash: formatHashNix32(narHash),

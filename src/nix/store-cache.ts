@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { formatHashNix32, hashEquals, parseHash } from './hash.js';
+import { markNarProven } from './nar-proof.js';
 import { parseNarInfo } from './narinfo.js';
 import type { NarListingEntry } from './nar/listing.js';
 import { parsePublicKey, verifyNarInfo } from './signature.js';
@@ -136,6 +137,7 @@ async function survivedReboot(cacheDir: string, info: InfoFile, narPath: string)
     await fh.close();
   }
   if (!hashEquals({ algo: 'sha256', digest: h.digest() }, parseHash(info.narHash))) return false;
+  markNarProven(narPath, formatHashNix32(parseHash(info.narHash)));
   const { bootId: _b, ...durable } = info;
   await writeFileAtomic(infoPath(cacheDir, info.storePath), Buffer.from(JSON.stringify(durable))).catch(() => undefined);
   return true;

@@ -86,7 +86,7 @@ async function watch(opts: BuildOptions, o: Options): Promise<void> {
 }
 
 function summary(r: BuildResult) {
-  return { outDir: r.outDir, device: r.device, files: r.files, timings: r.timings, cache: r.cache };
+  return { outDir: r.outDir, device: r.device, files: r.files, timings: r.timings, cache: r.cache, ...(r.repaired ? { repaired: r.repaired } : {}) };
 }
 
 function report(r: BuildResult, o: Options): void {
@@ -94,6 +94,7 @@ function report(r: BuildResult, o: Options): void {
     process.stdout.write(`${JSON.stringify(summary(r), null, 2)}\n`);
     return;
   }
+  for (const m of r.repaired ?? []) process.stderr.write(`nixwrt: repaired: ${m} (fetched again) [corrupt-nar]\n`);
   process.stdout.write(`built ${r.device} in ${r.outDir}\n`);
   for (const f of r.files) process.stdout.write(`  ${f.file.padEnd(26)} ${String(f.size).padStart(10)} bytes  sha256 ${f.sha256.slice(0, 16)}\n`);
   process.stdout.write(`  ${'manifest.json'.padEnd(26)}\n`);
