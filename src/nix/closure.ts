@@ -12,7 +12,7 @@ import { isCompression } from './decompress.js';
 import { parsePublicKey, verifyNarInfoAsync, type PublicKey } from './signature.js';
 import { openCachedPath, referencePaths, type CachedPath } from './store-cache.js';
 import { STORE_DIR, storePathHashPart } from './store-path.js';
-import { openSubstituter } from './substituter/index.js';
+import { openSubstituter, type HttpOptions, type LowSpeed } from './substituter/index.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './substituter/retry.js';
 import type { Substituter } from './substituter/types.js';
 
@@ -35,6 +35,8 @@ export interface FetchOptions {
   retry?: RetryPolicy;
   /** HTTP idle timeout per request. */
   idleTimeoutMs?: number;
+  /** Slowest HTTP transfer accepted before it is retried (default 1 KiB/s over 30 s). */
+  lowSpeed?: LowSpeed;
   signal?: AbortSignal;
   /**
    * Also unpack downloaded paths under `<outDir>/nix/store` while they stream (each renamed
@@ -72,7 +74,7 @@ export async function fetchClosure(roots: string[], opts: FetchOptions): Promise
   const signal = ctl.signal;
   setMaxListeners(0, signal); // one listener per request in flight (up to `jobs` per kind)
   const progress = opts.onProgress ?? (() => undefined);
-  const httpOpts = { maxSockets: jobs, idleTimeoutMs: opts.idleTimeoutMs };
+  const httpOpts = { maxSockets: jobs, idleTimeoutMs: opts.idleTimeoutMs, lowSpeed: opts.lowSpeed };
   const subs = new SubstituterSet(opts.substituters, httpOpts, retry, signal, progress);
   const nThreads = Math.max(0, Math.floor(opts.threads ?? 0));
   const pool: { threads?: FetchThreads } = {};
@@ -162,7 +164,7 @@ class SubstituterSet {
 
   constructor(
     private readonly urls: string[],
-    private readonly httpOpts: { maxSockets: number; idleTimeoutMs?: number },
+    private readonly httpOpts: HttpOptions,
     private readonly retry: RetryPolicy,
     private readonly signal: AbortSignal,
     private readonly progress: (e: FetchProgress) => void,

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { FetchError, StoreCacheError } from './errors.js';
 import { settleNarHash } from './nar-proof.js';
+import { trackTempTree, untrackTempTree } from './temp-files.js';
 import { closeFd, fchmodFd, makeSymlink, mkdirOne, openFd, renamePath, writeAll } from './fd.js';
 import { NarParser, type NarEvent } from './nar/reader.js';
 import type { CachedPath } from './store-cache.js';
@@ -38,6 +39,7 @@ export class NarRestorer {
 
   constructor(private readonly dest: string) {
     this.tmp = `${dirname(dest)}/.${basename(dest)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    trackTempTree(this.tmp);
   }
 
   private at(p: string): string {
@@ -77,11 +79,13 @@ export class NarRestorer {
   async commit(): Promise<void> {
     await this.closeFile();
     await renamePath(this.tmp, this.dest);
+    untrackTempTree(this.tmp);
   }
 
   async abort(): Promise<void> {
     await this.closeFile().catch(() => undefined);
     await rm(this.tmp, { recursive: true, force: true });
+    untrackTempTree(this.tmp);
   }
 }
 

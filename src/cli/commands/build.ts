@@ -3,6 +3,7 @@ import { collect, parseJobs, parseSize } from '../options.js';
 import { fetchBar, megabytes, progressFor } from '../progress.js';
 import { build, type BuildOptions, type BuildOutput, type BuildResult } from '../../build.js';
 import { isNixwrtError } from '../../errors.js';
+import { cleanUpOnSignals } from '../../nix/temp-files.js';
 
 const OUTPUTS = ['firmware', 'phramware', 'emulator', 'all'] as const;
 
@@ -42,9 +43,12 @@ export function register(program: Command): void {
       };
       if (o.watch) return watch(opts, o);
       let r;
+      // Ctrl-C or a kill leaves no partial download behind (nix/temp-files.ts).
+      const stopCleaning = cleanUpOnSignals();
       try {
         r = await build(opts);
       } finally {
+        stopCleaning();
         bars?.finish();
       }
       report(r, o);
