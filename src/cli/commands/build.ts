@@ -4,6 +4,7 @@ import { fetchBar, megabytes, progressFor } from '../progress.js';
 import { build, type BuildOptions, type BuildOutput, type BuildResult } from '../../build.js';
 import { isNixwrtError } from '../../errors.js';
 import { cleanUpOnSignals } from '../../nix/temp-files.js';
+import { requireInputFile } from '../../util/input-file.js';
 
 const OUTPUTS = ['firmware', 'phramware', 'emulator', 'all'] as const;
 
@@ -41,6 +42,7 @@ export function register(program: Command): void {
         jobs: o.jobs,
         cacheMaxSize: o.cacheMaxSize,
       };
+      await requireInputFile(config, 'config');
       if (o.watch) return watch(opts, o);
       let r;
       // Ctrl-C or a kill leaves no partial download behind (nix/temp-files.ts).

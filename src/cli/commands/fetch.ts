@@ -10,6 +10,7 @@ import { fetchBar, progressFor } from '../progress.js';
 import { writeClosure } from '../../nix/restore.js';
 import { isStorePath } from '../../nix/store-path.js';
 import { cleanUpOnSignals } from '../../nix/temp-files.js';
+import { requireInputFile } from '../../util/input-file.js';
 
 interface FetchFlags {
   substituter: string[];
@@ -58,6 +59,7 @@ export function register(program: Command): void {
       skipOptimizingCompiler();
       const substituters = [...flags.substituter];
       const keys = [...flags.trustedPublicKey];
+      if (flags.lock) await requireInputFile(flags.lock, 'lock file');
       const lock = flags.lock ? await loadLock(flags.lock) : undefined;
       if (lock && substituters.length === 0) substituters.push(lock.cacheUrl);
       if (lock && keys.length === 0) keys.push(lock.publicKey);
