@@ -7,6 +7,9 @@ export type ImageErrorCode =
   | 'no-flash'
   | 'bad-emulator-dir'
   | 'unknown-format'
+  | 'truncated' // inspect: a part's header says more bytes than the file has
+  | 'bad-checksum' // inspect: a uImage's data CRC does not match
+  | 'corrupt-part' // inspect: a part with a sound header that its reader refuses
   | 'unsupported-output'
   | 'no-phram'
   | 'kernel-mismatch'
