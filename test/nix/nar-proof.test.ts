@@ -89,6 +89,16 @@ describe('cached NARs are proven against their NarHash', () => {
     expect(existsSync(dest)).toBe(false);
   });
 
+  it('`nixwrt fetch --out` unpacks the right bytes: the damaged NAR is removed and fetched again', () => {
+    const { cacheDir, file } = damagedCopy('fetch-out');
+    const out = join(work, 'fetch-out-tree');
+    const r = nixwrt('fetch', busybox, '--substituter', fixtureCache, '--trusted-public-key', lock.cache.publicKey, '--cache-dir', cacheDir, '--out', out);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`repaired: ${busybox}: the cached NAR .* \\[corrupt-nar\\]`));
+    const good = readFileSync(bb.narPath).subarray(file.narOffset, file.narOffset + file.size);
+    expect(sha256(readFileSync(join(out, busybox.slice(1), 'bin', 'busybox')))).toBe(sha256(good));
+  });
+
   it('verifyStoreCache and `nixwrt cache verify` report it (exit 1); --remove deletes it', async () => {
     const { cacheDir } = damagedCopy('verify');
     const r = await verifyStoreCache(cacheDir);

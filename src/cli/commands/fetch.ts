@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import { FetchError } from '../../nix/errors.js';
+import { FetchError, StoreCacheError } from '../../nix/errors.js';
 import { DEFAULT_LOW_SPEED } from '../../nix/substituter/http.js';
 import { loadLock, resolvePackage } from '../../nix/lock.js';
 import { defaultCacheDir, fetchClosure } from '../../nix/store-cache.js';
@@ -79,9 +79,8 @@ export function register(program: Command): void {
       const bars = progressFor(process.stderr, { quiet: flags.json });
       // Ctrl-C or a kill leaves no partial download behind (temp-files.ts).
       const stopCleaning = cleanUpOnSignals();
-      let paths: Awaited<ReturnType<typeof fetchClosure>>;
-      try {
-        paths = await fetchClosure(roots, {
+      const fetchOnce = async () => {
+        const got = await fetchClosure(roots, {
           substituters,
           trustedPublicKeys: keys,
           cacheDir: resolve(flags.cacheDir ?? defaultCacheDir()),
@@ -90,9 +89,20 @@ export function register(program: Command): void {
           lowSpeed: speedLimit > 0 ? { bytesPerSecond: speedLimit, windowMs: speedTime * 1000 } : { bytesPerSecond: 0, windowMs: Infinity },
           onProgress: bars && fetchBar(bars),
           outDir: flags.out ? resolve(flags.out) : undefined,
-        }).finally(() => bars?.finish());
-        if (flags.out) await writeClosure(paths.values(), resolve(flags.out));
+        });
+        if (flags.out) await writeClosure(got.values(), resolve(flags.out));
+        return got;
+      };
+      let paths: Awaited<ReturnType<typeof fetchClosure>>;
+      try {
+        paths = await fetchOnce().catch(async (err: unknown) => {
+          // --out found a cached NAR damaged (nix/nar-proof.ts) and removed it: fetch it again, once.
+          if (!(err instanceof StoreCacheError)) throw err;
+          process.stderr.write(`nixwrt: repaired: ${err.message} [corrupt-nar]\n`);
+          return fetchOnce();
+        });
       } finally {
+        bars?.finish();
         stopCleaning();
       }
       if (flags.json) {
