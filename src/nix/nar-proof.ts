@@ -39,24 +39,29 @@ export function proveNar(narPath: string, narHash: string): Promise<void> {
   const key = `${narPath}\0${narHash}`;
   let p = inFlight.get(key);
   if (!p) {
-    p = (async () => {
-      const h = createHash('sha256');
-      const fh = await open(narPath, 'r');
-      try {
-        const buf = Buffer.allocUnsafe(CHUNK);
-        for (;;) {
-          const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
-          if (bytesRead === 0) break;
-          h.update(buf.subarray(0, bytesRead));
-        }
-      } finally {
-        await fh.close();
-      }
-      settleNarHash(narPath, narHash, h);
-    })().finally(() => inFlight.delete(key));
+    p = (async () => settleNarHash(narPath, narHash, (await hashFile(narPath)).hasher))().finally(() => inFlight.delete(key));
     inFlight.set(key, p);
   }
   return p;
+}
+
+/** SHA-256 of a whole file, read sequentially; with its size. */
+export async function hashFile(path: string): Promise<{ hasher: Hasher; size: number }> {
+  const hasher = createHash('sha256');
+  let size = 0;
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      hasher.update(buf.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+  return { hasher, size };
 }
 
 /** proveNar for synchronous readers (the squashfs data stage reads blocks with readSync). */

@@ -1,10 +1,10 @@
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { formatHashNix32, hashEquals, parseHash } from './hash.js';
-import { markNarProven, removeCorruptNar } from './nar-proof.js';
+import { hashFile, markNarProven, removeCorruptNar } from './nar-proof.js';
 import { parseNarInfo } from './narinfo.js';
 import type { NarListingEntry } from './nar/listing.js';
 import { parsePublicKey, verifyNarInfo } from './signature.js';
@@ -191,13 +191,8 @@ export async function verifyStoreCache(cacheDir: string, opts: { remove?: boolea
     if (!info || info.version !== 1 || typeof info.narHash !== 'string') reason = 'index entry does not parse';
     else {
       try {
-        const h = createHash('sha256');
-        let size = 0;
-        for await (const chunk of createReadStream(narPath, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-          h.update(chunk);
-          size += chunk.length;
-        }
-        const got = { algo: 'sha256' as const, digest: h.digest() };
+        const { hasher, size } = await hashFile(narPath);
+        const got = { algo: 'sha256' as const, digest: hasher.digest() };
         if (size !== info.narSize) reason = `${size} bytes, NarSize is ${info.narSize}`;
         else if (!hashEquals(got, parseHash(info.narHash))) reason = `hashes to ${formatHashNix32(got)}, NarHash is ${info.narHash}`;
       } catch (err) {
