@@ -7,6 +7,7 @@ import type { FetchThreads } from './fetch-threads.js';
 import { exists, outPathFor } from './restore.js';
 import { createLimiter } from './limit.js';
 import { markNarProven } from './nar-proof.js';
+import { trackOutStore } from './temp-files.js';
 import { compressionOf, parseNarInfo, type NarInfo } from './narinfo.js';
 import { isCompression } from './decompress.js';
 import { parsePublicKey, verifyNarInfoAsync, type PublicKey } from './signature.js';
@@ -136,7 +137,10 @@ export async function fetchClosure(roots: string[], opts: FetchOptions): Promise
     // Loaded only when used: node:worker_threads costs start-up time.
     if (nThreads > 0) pool.threads = new (await import('./fetch-threads.js')).FetchThreads(nThreads);
     await prepareCacheDir(opts.cacheDir);
-    if (opts.outDir) await mkdir(join(opts.outDir, 'nix', 'store'), { recursive: true });
+    if (opts.outDir) {
+      await mkdir(join(opts.outDir, 'nix', 'store'), { recursive: true });
+      trackOutStore(join(opts.outDir, 'nix', 'store'));
+    }
     for (const r of roots) {
       storePathHashPart(r);
       visit(r);

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { FetchError, StoreCacheError } from './errors.js';
 import { settleNarHash } from './nar-proof.js';
-import { trackTempTree, untrackTempTree } from './temp-files.js';
+import { trackOutStore } from './temp-files.js';
 import { closeFd, fchmodFd, makeSymlink, mkdirOne, openFd, renamePath, writeAll } from './fd.js';
 import { NarParser, type NarEvent } from './nar/reader.js';
 import type { CachedPath } from './store-cache.js';
@@ -39,7 +39,6 @@ export class NarRestorer {
 
   constructor(private readonly dest: string) {
     this.tmp = `${dirname(dest)}/.${basename(dest)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    trackTempTree(this.tmp);
   }
 
   private at(p: string): string {
@@ -79,13 +78,11 @@ export class NarRestorer {
   async commit(): Promise<void> {
     await this.closeFile();
     await renamePath(this.tmp, this.dest);
-    untrackTempTree(this.tmp);
   }
 
   async abort(): Promise<void> {
     await this.closeFile().catch(() => undefined);
     await rm(this.tmp, { recursive: true, force: true });
-    untrackTempTree(this.tmp);
   }
 }
 
@@ -132,6 +129,7 @@ export async function exists(p: string): Promise<boolean> {
 export async function writeClosure(paths: Iterable<CachedPath>, outDir: string): Promise<string[]> {
   const store = join(outDir, 'nix', 'store');
   await mkdir(store, { recursive: true });
+  trackOutStore(store);
   const written: string[] = [];
   const sorted = [...paths].sort((a, b) => (a.storePath < b.storePath ? -1 : 1));
   // Usually all of them are there already (unpacked while downloading): ask about all at once.

@@ -47,17 +47,13 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Cache directories this process downloads into, for the signal handler. */
+/** Cache directories this process downloads into, and `--out` store directories it unpacks into, for the signal handler. */
 const cacheDirs = new Set<string>();
-/** `--out` temp trees being unpacked on this thread. */
-const liveTrees = new Set<string>();
+const outStores = new Set<string>();
 
-export function trackTempTree(path: string): void {
-  liveTrees.add(path);
-}
-
-export function untrackTempTree(path: string): void {
-  liveTrees.delete(path);
+/** `<out>/nix/store`, where NarRestorer unpacks into `.<name>.tmp-<pid>-<random>` trees. */
+export function trackOutStore(dir: string): void {
+  outStores.add(dir);
 }
 
 /**
@@ -84,8 +80,8 @@ export async function sweepStaleTemp(cacheDir: string, now = Date.now()): Promis
 }
 
 /**
- * Synchronously remove this process's temp files (any thread's: they carry our pid) and the
- * main thread's `--out` temp trees; for a SIGINT/SIGTERM handler, which cannot wait.
+ * Synchronously remove this process's temp files and `--out` temp trees (any thread's: their
+ * names carry our pid); for a SIGINT/SIGTERM handler, which cannot wait.
  */
 export function removeOwnTempFiles(): void {
   const tag = `.${tempOwnerTag()}.`;
@@ -99,8 +95,16 @@ export function removeOwnTempFiles(): void {
     }
     for (const name of names) if (name.includes(tag)) rmSync(join(dir, name), { force: true });
   }
-  for (const t of liveTrees) rmSync(t, { recursive: true, force: true });
-  liveTrees.clear();
+  const treeTag = `.tmp-${process.pid}-`;
+  for (const dir of outStores) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) if (name.startsWith('.') && name.includes(treeTag)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
 }
 
 /**

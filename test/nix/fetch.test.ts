@@ -292,13 +292,15 @@ describe.skipIf(!havePeers('nix', 'nix-build', 'nix-store', 'xz'))('fetching fro
       expectNoEntry(cacheDir, target);
     });
 
-    it('CLI: SIGINT or SIGTERM during a download removes its temp file', async () => {
+    it('CLI: SIGINT or SIGTERM during a download removes its temp file and --out temp tree', async () => {
       const target = nameOf('b');
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      for (const [sig, threads] of [['SIGINT', '0'], ['SIGTERM', '2']] as const) {
         srv.faults.clear();
         srv.faults.set(narUrlPath(target), { fault: { kind: 'slow', gapMs: 100, pieces: 1000 } });
         const cacheDir = newDir('c');
-        const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'nixwrt.js'), 'fetch', target, '--substituter', srv.url, '--trusted-public-key', caches.xz!.publicKey, '--cache-dir', cacheDir], { stdio: 'ignore' });
+        const out = newDir('out');
+        const args = ['fetch', target, '--substituter', srv.url, '--trusted-public-key', caches.xz!.publicKey, '--cache-dir', cacheDir, '--out', out, '--threads', threads];
+        const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'nixwrt.js'), ...args], { stdio: 'ignore' });
         const done = new Promise<NodeJS.Signals | null>((r) => child.on('close', (_c, s) => r(s)));
         const tmp = join(cacheDir, 'tmp');
         // Wait for the download's temp file (up to ~20 s on a loaded machine).
@@ -307,6 +309,7 @@ describe.skipIf(!havePeers('nix', 'nix-build', 'nix-store', 'xz'))('fetching fro
         child.kill(sig);
         expect(await done).toBe(sig);
         expect(readdirSync(tmp)).toEqual([]);
+        expect(readdirSync(join(out, 'nix', 'store')).filter((n) => n.startsWith('.'))).toEqual([]);
       }
       srv.faults.clear();
     });
