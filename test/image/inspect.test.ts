@@ -88,7 +88,7 @@ describe.skipIf(!havePeers('mkimage', 'mksquashfs', 'dtc'))('nixwrt inspect', ()
     writeFileSync(cut, sqfs.subarray(0, sqfs.readUInt32LE(40) - 100));
     expect(peerFails('unsquashfs', ['-l', cut])).toBe(true);
     const fw = join(dir, 'fw.cut');
-    const layout = openwrtLayout(uimage.length, sqfs.length, { eraseBlock: 65_536 });
+    const layout = openwrtLayout(uimage.length, sqfs.length, { eraseBlock: 65_536, padJffs2: [] });
     writeFileSync(fw, assembleToBuffer(layout, { kernel: uimage, rootfs: sqfs }).subarray(0, 131_072 + sqfs.readUInt32LE(40) - 100));
     for (const f of [cut, fw]) {
       const r = nixwrt('inspect', f, '--json');
