@@ -7,7 +7,7 @@ import { ArtefactStore } from '../../cache/index.js';
 
 
 export function register(program: Command): void {
-  const cache = program.command('cache').description('the artefact cache used by incremental builds');
+  const cache = program.command('cache').description('the artefact cache used by incremental builds, and the store cache of NARs');
   cache
     .command('verify')
     .description('check every artefact against its SHA-256 and every cached NAR against its NarHash; exit 1 if any is damaged')
