@@ -12,6 +12,7 @@ import { loadSystem } from './config/evaluate.js';
 import { resolvePackage } from './config/load.js';
 import type { System } from './config/types.js';
 import { fetchClosure, type FetchProgress } from './nix/closure.js';
+import { StoreCacheError } from './nix/errors.js';
 import { buildRootfs } from './rootfs/builder.js';
 import { writeSquashfsToBuffer } from './squashfs/writer.js';
 import type { DirNode } from './rootfs/tree.js';
@@ -78,6 +79,8 @@ export interface BuildResult {
   timings: StageTiming[];
   /** Artefact cache use: hits, misses, damaged entries found, entries written; and the size limit applied after. */
   cache: CacheStats & { gc?: { before: number; after: number; removed: number } };
+  /** Damaged cached NARs that were removed and fetched again (their StoreCacheError messages). */
+  repaired?: string[];
 }
 
 export { defaultCacheDir };
@@ -88,7 +91,22 @@ export { defaultCacheDir };
  */
 const INLINE_TASKS = 2;
 
+/**
+ * Build; a cached NAR found damaged (it did not hash to its NarHash: nix/nar-proof.ts) was
+ * removed from the store cache, so the build runs once more and that fetch downloads it again.
+ * A second damaged NAR, or one the substituters cannot supply, fails the build naming it.
+ */
 export async function build(opts: BuildOptions): Promise<BuildResult> {
+  try {
+    return await buildOnce(opts);
+  } catch (err) {
+    if (!(err instanceof StoreCacheError)) throw err;
+    const r = await buildOnce(opts);
+    return { ...r, repaired: [err.message] };
+  }
+}
+
+async function buildOnce(opts: BuildOptions): Promise<BuildResult> {
   const cacheDir = resolve(opts.cacheDir ?? defaultCacheDir());
   const maxCacheSize = cacheMaxSize(opts.cacheMaxSize); // a bad $NIXWRT_CACHE_MAX_SIZE fails before any work
   const store = new ArtefactStore(cacheDir);

@@ -12,6 +12,9 @@ export type ImageErrorCode =
   | 'bad-emulator-dir'
   | 'bad-net-spec'
   | 'unknown-format'
+  | 'truncated' // inspect: a part's header says more bytes than the file has
+  | 'bad-checksum' // inspect: a uImage's data CRC does not match
+  | 'corrupt-part' // inspect: a part with a sound header that its reader refuses
   | 'unsupported-output'
   | 'no-phram'
   | 'kernel-mismatch'

@@ -4,15 +4,21 @@
  * Finding is pure and cheap: every 4-byte-aligned offset is checked, parts are skipped whole.
  */
 import { parseDtb } from '../dt/index.js';
-import { describeHeader, readUImage } from '../kernel/index.js';
+import { decodeHeader, describeHeader, readUImage } from '../kernel/index.js';
 import { openSquashfs } from '../squashfs/index.js';
+import { ImageError } from './errors.js';
 
 export type PartKind = 'uimage' | 'squashfs' | 'dtb' | 'fit' | 'elf' | 'jffs2-eof';
+
+/** What is wrong with a part whose header is sound: `truncated` (its size runs past the end of the file), `bad-checksum`, or `corrupt` (its reader refused it). */
+export type PartProblemCode = 'truncated' | 'bad-checksum' | 'corrupt';
 
 export interface FoundPart {
   kind: PartKind;
   offset: number;
+  /** Bytes of the file the part covers (for a truncated part: up to the end of the file). */
   size: number;
+  problem?: { code: PartProblemCode; message: string };
 }
 
 const UIMAGE_MAGIC = 0x27051956;
@@ -26,17 +32,31 @@ function probe(b: Uint8Array, dv: DataView, at: number): FoundPart | undefined {
   const left = b.length - at;
   const be = dv.getUint32(at);
   if (be === UIMAGE_MAGIC && left >= 64) {
+    let size: number;
     try {
-      const img = readUImage(b.subarray(at));
-      return { kind: 'uimage', offset: at, size: 64 + img.header.size };
+      // A header whose CRC holds is a uImage, whatever its data turn out to be.
+      size = 64 + decodeHeader(b.subarray(at)).size;
     } catch {
       return undefined;
     }
+    if (size > left) return { kind: 'uimage', offset: at, size: left, problem: truncated(size, left) };
+    try {
+      readUImage(b.subarray(at, at + size));
+    } catch (err) {
+      const code = (err as { code?: string }).code === 'uimage-bad-dcrc' ? 'bad-checksum' : 'corrupt';
+      return { kind: 'uimage', offset: at, size, problem: { code, message: (err as Error).message } };
+    }
+    return { kind: 'uimage', offset: at, size };
   }
   if (be === FDT_MAGIC && left >= 40) {
     const total = dv.getUint32(at + 4);
     const version = dv.getUint32(at + 20);
-    if (total < 40 || total > left || version < 16 || version > 17) return undefined;
+    if (total < 40 || version < 16 || version > 17) return undefined;
+    // A plausible header (sizes within the total) whose total runs past the end: cut short.
+    if (total > left) {
+      const inside = [8, 12, 16].every((o) => dv.getUint32(at + o) < total);
+      return inside ? { kind: 'dtb', offset: at, size: left, problem: truncated(total, left) } : undefined;
+    }
     try {
       const tree = parseDtb(b.subarray(at, at + total));
       return { kind: tree.getNode('/images') ? 'fit' : 'dtb', offset: at, size: total };
@@ -48,12 +68,17 @@ function probe(b: Uint8Array, dv: DataView, at: number): FoundPart | undefined {
     const blockSize = dv.getUint32(at + 12, true);
     const major = dv.getUint16(at + 28, true);
     const used = Number(dv.getBigUint64(at + 40, true));
-    if (major !== 4 || used < 96 || used > left || blockSize < 4096 || blockSize > 1 << 20 || (blockSize & (blockSize - 1)) !== 0) return undefined;
+    if (major !== 4 || used < 96 || blockSize < 4096 || blockSize > 1 << 20 || (blockSize & (blockSize - 1)) !== 0) return undefined;
+    if (used > left) return { kind: 'squashfs', offset: at, size: left, problem: truncated(used, left) };
     return { kind: 'squashfs', offset: at, size: used };
   }
   if (at === 0 && be === 0x7f454c46) return { kind: 'elf', offset: 0, size: b.length };
   if (be === JFFS2_EOF) return { kind: 'jffs2-eof', offset: at, size: 4 };
   return undefined;
+}
+
+function truncated(size: number, left: number): { code: 'truncated'; message: string } {
+  return { code: 'truncated', message: `its header says ${size} bytes, the file has ${left} from its start (${size - left} missing)` };
 }
 
 export function findParts(input: Uint8Array): FoundPart[] {
@@ -77,6 +102,11 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 
 async function describePart(bytes: Uint8Array, p: FoundPart): Promise<string[]> {
   const b = bytes.subarray(p.offset, p.offset + p.size);
+  if (p.problem) {
+    // Only what the header alone tells (mkimage -l prints the header, then its complaint).
+    const head = p.kind === 'uimage' ? describeHeader(decodeHeader(b)) : [];
+    return [...head, `${p.problem.code.toUpperCase()}: ${p.problem.message}`];
+  }
   switch (p.kind) {
     case 'uimage': {
       const img = readUImage(b);
@@ -134,16 +164,56 @@ async function describePart(bytes: Uint8Array, p: FoundPart): Promise<string[]> 
   }
 }
 
-/** A human-readable explanation of a file: each part found, where, how big, what it says. */
-export async function inspectBytes(input: Uint8Array, name: string): Promise<string> {
+export interface Inspection {
+  file: string;
+  size: number;
+  parts: Array<FoundPart & { lines: string[] }>;
+}
+
+/** Each part found, where, how big, what it says; a part its reader refuses gets a problem. */
+export async function inspect(input: Uint8Array, name: string): Promise<Inspection> {
   // A plain view: Buffer#slice shares memory, and readers that copy with slice() must not write through.
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  const parts = findParts(bytes);
-  if (parts.length === 0) return `${name}: ${bytes.length} bytes, no uImage, FIT, squashfs, DTB or ELF found\n`;
-  const out = [`${name}: ${bytes.length} bytes, ${parts.length} part${parts.length === 1 ? '' : 's'}`];
-  for (const p of parts) {
-    out.push('', `${p.kind} at ${hex(p.offset)} (${p.offset}), ${p.size} bytes`);
-    for (const l of await describePart(bytes, p)) out.push(`  ${l}`);
+  const parts: Inspection['parts'] = [];
+  for (const found of findParts(bytes)) {
+    let p = found;
+    let lines: string[];
+    try {
+      lines = await describePart(bytes, p);
+    } catch (err) {
+      // A sound header over a body its reader refuses (e.g. squashfs tables that do not parse).
+      p = { ...p, problem: { code: 'corrupt', message: (err as Error).message } };
+      lines = await describePart(bytes, p);
+    }
+    parts.push({ ...p, lines });
+  }
+  return { file: name, size: bytes.length, parts };
+}
+
+/** An inspection as text, as `nixwrt inspect` prints it. */
+export function formatInspection(r: Inspection): string {
+  if (r.parts.length === 0) return `${r.file}: ${r.size} bytes, no uImage, FIT, squashfs, DTB or ELF found\n`;
+  const out = [`${r.file}: ${r.size} bytes, ${r.parts.length} part${r.parts.length === 1 ? '' : 's'}`];
+  for (const p of r.parts) {
+    out.push('', `${p.kind} at ${hex(p.offset)} (${p.offset}), ${p.size} bytes${p.problem ? ` (${p.problem.code})` : ''}`);
+    for (const l of p.lines) out.push(`  ${l}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** A human-readable explanation of a file (see inspect()). */
+export async function inspectBytes(input: Uint8Array, name: string): Promise<string> {
+  return formatInspection(await inspect(input, name));
+}
+
+/**
+ * The error `nixwrt inspect` exits with: nothing identified ('unknown-format'), or the first
+ * part with a problem ('truncated', 'bad-checksum', 'corrupt-part'); undefined when all is well.
+ */
+export function inspectionError(r: Inspection): ImageError | undefined {
+  if (r.parts.length === 0) return new ImageError('unknown-format', `${r.file}: no uImage, FIT, squashfs, DTB or ELF found in its ${r.size} bytes`);
+  const bad = r.parts.find((p) => p.problem);
+  if (!bad?.problem) return undefined;
+  const code = bad.problem.code === 'corrupt' ? 'corrupt-part' : bad.problem.code;
+  return new ImageError(code, `${r.file}: ${bad.kind} at ${hex(bad.offset)}: ${bad.problem.message}`);
 }

@@ -21,6 +21,8 @@ export interface ListingNode {
 
 export interface StoreObject {
   narPath: string;
+  /** `sha256:…`: the NAR is proven against it before any of its bytes are used. */
+  narHash?: string;
   listing: ListingNode;
 }
 
@@ -38,7 +40,7 @@ export async function readStoreFile(obj: StoreObject, rel: string, storePath: st
   }
   // One chunk of the whole size: one buffer, read in as few calls as the kernel allows.
   const chunks: Uint8Array[] = [];
-  for await (const chunk of readContent({ kind: 'nar-slice', narPath: obj.narPath, offset: node.narOffset, size: node.size }, Math.max(1, node.size))) {
+  for await (const chunk of readContent({ kind: 'nar-slice', narPath: obj.narPath, offset: node.narOffset, size: node.size, narHash: obj.narHash }, Math.max(1, node.size))) {
     chunks.push(chunk);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
@@ -72,7 +74,7 @@ async function unpackNode(obj: StoreObject, node: ListingNode, path: string): Pr
   } else if (node.type === 'symlink') {
     await symlink(node.target!, path);
   } else {
-    const src = { kind: 'nar-slice' as const, narPath: obj.narPath, offset: node.narOffset ?? 0, size: node.size ?? 0 };
+    const src = { kind: 'nar-slice' as const, narPath: obj.narPath, offset: node.narOffset ?? 0, size: node.size ?? 0, narHash: obj.narHash };
     // Inside a temp tree renamed at the end: no per-file temp + fsync needed.
     const fh = await open(path, 'wx', node.executable ? 0o755 : 0o644);
     try {

@@ -6,12 +6,14 @@ import { fetchVerifiedNar, prepareCacheDir } from './fetch.js';
 import type { FetchThreads } from './fetch-threads.js';
 import { exists, outPathFor } from './restore.js';
 import { createLimiter } from './limit.js';
+import { markNarProven } from './nar-proof.js';
+import { trackOutStore } from './temp-files.js';
 import { compressionOf, parseNarInfo, type NarInfo } from './narinfo.js';
 import { isCompression } from './decompress.js';
 import { parsePublicKey, verifyNarInfoAsync, type PublicKey } from './signature.js';
 import { openCachedPath, referencePaths, type CachedPath } from './store-cache.js';
 import { STORE_DIR, storePathHashPart } from './store-path.js';
-import { openSubstituter } from './substituter/index.js';
+import { openSubstituter, type HttpOptions, type LowSpeed } from './substituter/index.js';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './substituter/retry.js';
 import type { Substituter } from './substituter/types.js';
 
@@ -34,6 +36,8 @@ export interface FetchOptions {
   retry?: RetryPolicy;
   /** HTTP idle timeout per request. */
   idleTimeoutMs?: number;
+  /** Slowest HTTP transfer accepted before it is retried (default 1 KiB/s over 30 s). */
+  lowSpeed?: LowSpeed;
   signal?: AbortSignal;
   /**
    * Also unpack downloaded paths under `<outDir>/nix/store` while they stream (each renamed
@@ -71,7 +75,7 @@ export async function fetchClosure(roots: string[], opts: FetchOptions): Promise
   const signal = ctl.signal;
   setMaxListeners(0, signal); // one listener per request in flight (up to `jobs` per kind)
   const progress = opts.onProgress ?? (() => undefined);
-  const httpOpts = { maxSockets: jobs, idleTimeoutMs: opts.idleTimeoutMs };
+  const httpOpts = { maxSockets: jobs, idleTimeoutMs: opts.idleTimeoutMs, lowSpeed: opts.lowSpeed };
   const subs = new SubstituterSet(opts.substituters, httpOpts, retry, signal, progress);
   const nThreads = Math.max(0, Math.floor(opts.threads ?? 0));
   const pool: { threads?: FetchThreads } = {};
@@ -121,6 +125,8 @@ export async function fetchClosure(roots: string[], opts: FetchOptions): Promise
               { signal, onBytes, onRetry },
             )
           : await fetchVerifiedNar(found.sub, found.info, found.text, { cacheDir: opts.cacheDir, outDest, retry, signal, onBytes, onRetry });
+        // Hashed as it arrived (on a worker thread too): no need to read it again for a proof.
+        markNarProven(cp.narPath, cp.narHash);
         result.set(storePath, cp);
         progress({ type: 'fetched', storePath, narSize: cp.narSize });
       }).catch(fail),
@@ -131,7 +137,10 @@ export async function fetchClosure(roots: string[], opts: FetchOptions): Promise
     // Loaded only when used: node:worker_threads costs start-up time.
     if (nThreads > 0) pool.threads = new (await import('./fetch-threads.js')).FetchThreads(nThreads);
     await prepareCacheDir(opts.cacheDir);
-    if (opts.outDir) await mkdir(join(opts.outDir, 'nix', 'store'), { recursive: true });
+    if (opts.outDir) {
+      await mkdir(join(opts.outDir, 'nix', 'store'), { recursive: true });
+      trackOutStore(join(opts.outDir, 'nix', 'store'));
+    }
     for (const r of roots) {
       storePathHashPart(r);
       visit(r);
@@ -159,7 +168,7 @@ class SubstituterSet {
 
   constructor(
     private readonly urls: string[],
-    private readonly httpOpts: { maxSockets: number; idleTimeoutMs?: number },
+    private readonly httpOpts: HttpOptions,
     private readonly retry: RetryPolicy,
     private readonly signal: AbortSignal,
     private readonly progress: (e: FetchProgress) => void,

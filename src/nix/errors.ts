@@ -53,3 +53,8 @@ export type NarCode =
   | 'unsupported-file'; // writer: a socket, FIFO or device cannot be archived
 
 export class NarError extends NixwrtError<NarCode> {}
+
+/** The local store cache holds bytes that are not what its index promises. */
+export type StoreCacheCode = 'corrupt-nar'; // a cached NAR does not hash to its NarHash
+
+export class StoreCacheError extends NixwrtError<StoreCacheCode> {}

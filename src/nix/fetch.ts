@@ -5,6 +5,8 @@ import { decompress } from './decompress.js';
 import { FetchError, NarError } from './errors.js';
 import { closeFd, fsyncFd, openFd, renamePath, writeAll } from './fd.js';
 import { formatHashNix32, hashEquals } from './hash.js';
+import { markNarProven } from './nar-proof.js';
+import { sweepStaleTemp, tempOwnerTag } from './temp-files.js';
 import { ListingBuilder } from './nar/listing.js';
 import { NarParser } from './nar/reader.js';
 import { NarRestorer } from './restore.js';
@@ -30,9 +32,13 @@ export interface DownloadContext {
  * bytes → FileSize → decompress → NarHash/NarSize + NAR parse (listing) → temp file.
  * Only when every check passes is the NAR renamed into the cache and indexed.
  */
-/** Create the cache's directories once, before any download. */
+/**
+ * Create the cache's directories once, before any download, and sweep temp files that killed
+ * runs left behind (temp-files.ts).
+ */
 export async function prepareCacheDir(cacheDir: string): Promise<void> {
   for (const sub of ['tmp', 'nar', 'info']) await mkdir(join(cacheDir, sub), { recursive: true });
+  await sweepStaleTemp(cacheDir);
 }
 
 export async function fetchVerifiedNar(
@@ -56,7 +62,7 @@ export async function fetchVerifiedNar(
 
 async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText: string, ctx: DownloadContext): Promise<CachedPath> {
   const tmpDir = join(ctx.cacheDir, 'tmp');
-  const tmp = join(tmpDir, `${storePathHashPart(info.storePath)}.${process.pid}.${randomBytes(6).toString('hex')}.nar`);
+  const tmp = join(tmpDir, `${storePathHashPart(info.storePath)}.${tempOwnerTag()}.${randomBytes(6).toString('hex')}.nar`);
   const fd = await openFd(tmp, 'wx', 0o644);
   let closed = false;
   // A write still in flight when something else failed: awaited before the descriptor is
@@ -130,6 +136,7 @@ async function attempt(sub: Substituter, url: string, info: NarInfo, narinfoText
     closed = true;
     await closeFd(fd);
     await renamePath(tmp, cachedNarPath(ctx.cacheDir, info.storePath));
+    markNarProven(cachedNarPath(ctx.cacheDir, info.storePath), formatHashNix32(narHash));
     const cached = await writeCacheIndex(ctx.cacheDir, {
       storePath: info.storePath,
       narHash: formatHashNix32(narHash),

@@ -1,8 +1,10 @@
 import { constants, createReadStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { FetchError } from './errors.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { FetchError, StoreCacheError } from './errors.js';
+import { settleNarHash } from './nar-proof.js';
+import { trackOutStore } from './temp-files.js';
 import { closeFd, fchmodFd, makeSymlink, mkdirOne, openFd, renamePath, writeAll } from './fd.js';
 import { NarParser, type NarEvent } from './nar/reader.js';
 import type { CachedPath } from './store-cache.js';
@@ -86,15 +88,21 @@ export class NarRestorer {
   }
 }
 
-/** Unpack a NAR file to `dest` (see NarRestorer). */
-export async function restoreNar(narPath: string, dest: string): Promise<void> {
+/**
+ * Unpack a NAR file to `dest` (see NarRestorer). With `narHash` the NAR is hashed while it is
+ * read and the tree renamed into place only if it matches (else 'corrupt-nar', nar-proof.ts).
+ */
+export async function restoreNar(narPath: string, dest: string, narHash?: string): Promise<void> {
   const r = new NarRestorer(dest);
   try {
     const parser = new NarParser();
+    const h = narHash !== undefined ? createHash('sha256') : undefined;
     for await (const chunk of createReadStream(narPath, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      h?.update(chunk);
       for (const ev of parser.push(chunk)) await r.apply(ev);
     }
     for (const ev of parser.end()) await r.apply(ev);
+    if (h) settleNarHash(narPath, narHash!, h);
     await r.commit();
   } catch (err) {
     await r.abort();
@@ -123,6 +131,7 @@ export async function exists(p: string): Promise<boolean> {
 export async function writeClosure(paths: Iterable<CachedPath>, outDir: string): Promise<string[]> {
   const store = join(outDir, 'nix', 'store');
   await mkdir(store, { recursive: true });
+  trackOutStore(store);
   const written: string[] = [];
   const sorted = [...paths].sort((a, b) => (a.storePath < b.storePath ? -1 : 1));
   // Usually all of them are there already (unpacked while downloading): ask about all at once.
@@ -131,8 +140,9 @@ export async function writeClosure(paths: Iterable<CachedPath>, outDir: string):
     const dest = outPathFor(outDir, p.storePath);
     if (present[i]) continue;
     try {
-      await restoreNar(p.narPath, dest);
+      await restoreNar(p.narPath, dest, p.narHash);
     } catch (err) {
+      if (err instanceof StoreCacheError) throw err;
       throw new FetchError('io', `unpacking ${p.storePath} to ${dest}: ${(err as Error).message}`, { cause: err });
     }
     written.push(dest);

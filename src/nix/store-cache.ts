@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { formatHashNix32, hashEquals, parseHash } from './hash.js';
+import { hashFile, markNarProven, removeCorruptNar } from './nar-proof.js';
 import { parseNarInfo } from './narinfo.js';
 import type { NarListingEntry } from './nar/listing.js';
 import { parsePublicKey, verifyNarInfo } from './signature.js';
@@ -136,6 +137,7 @@ async function survivedReboot(cacheDir: string, info: InfoFile, narPath: string)
     await fh.close();
   }
   if (!hashEquals({ algo: 'sha256', digest: h.digest() }, parseHash(info.narHash))) return false;
+  markNarProven(narPath, formatHashNix32(parseHash(info.narHash)));
   const { bootId: _b, ...durable } = info;
   await writeFileAtomic(infoPath(cacheDir, info.storePath), Buffer.from(JSON.stringify(durable))).catch(() => undefined);
   return true;
@@ -160,4 +162,46 @@ export async function writeCacheIndex(
 
 export function referencePaths(refs: string[]): string[] {
   return refs.map((r) => `${STORE_DIR}/${r}`);
+}
+
+export interface DamagedNar {
+  storePath: string;
+  narPath: string;
+  reason: string;
+}
+
+/**
+ * Check every cached NAR against its index entry: present, NarSize bytes, NarHash. Damaged
+ * ones are listed and, with `remove`, deleted with their index entry (the next fetch downloads
+ * them again). Index entries that do not parse count as damaged too.
+ */
+export async function verifyStoreCache(cacheDir: string, opts: { remove?: boolean } = {}): Promise<{ checked: number; damaged: DamagedNar[] }> {
+  const names = (await readdir(join(cacheDir, 'info')).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort();
+  const damaged: DamagedNar[] = [];
+  for (const name of names) {
+    const narPath = join(cacheDir, 'nar', name.replace(/\.json$/, '.nar'));
+    let info: InfoFile | undefined;
+    try {
+      info = JSON.parse(await readFile(join(cacheDir, 'info', name), 'utf8')) as InfoFile;
+    } catch {
+      info = undefined;
+    }
+    const storePath = typeof info?.storePath === 'string' ? info.storePath : name;
+    let reason: string | undefined;
+    if (!info || info.version !== 1 || typeof info.narHash !== 'string') reason = 'index entry does not parse';
+    else {
+      try {
+        const { hasher, size } = await hashFile(narPath);
+        const got = { algo: 'sha256' as const, digest: hasher.digest() };
+        if (size !== info.narSize) reason = `${size} bytes, NarSize is ${info.narSize}`;
+        else if (!hashEquals(got, parseHash(info.narHash))) reason = `hashes to ${formatHashNix32(got)}, NarHash is ${info.narHash}`;
+      } catch (err) {
+        reason = `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+      }
+    }
+    if (reason === undefined) continue;
+    damaged.push({ storePath, narPath, reason });
+    if (opts.remove) removeCorruptNar(narPath);
+  }
+  return { checked: names.length, damaged };
 }

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { proveNar } from '../nix/nar-proof.js';
 import type { ContentSource } from './tree.js';
 import { fsPath } from '../util/byte-string.js';
 
@@ -12,6 +13,8 @@ export async function* readContent(src: ContentSource, chunkSize: number): Async
     return;
   }
   const path = src.kind === 'host-file' ? src.path : src.narPath;
+  // A NAR's bytes are used only once the whole NAR matched its NarHash (nix/nar-proof.ts).
+  if (src.kind === 'nar-slice' && src.narHash) await proveNar(src.narPath, src.narHash);
   const base = src.kind === 'host-file' ? 0 : src.offset;
   const fh = await open(fsPath(path), 'r');
   try {

@@ -14,6 +14,7 @@ import type { TaskPool } from '../workers/pool.js';
 import { DATA_RAW, INVALID_FRAG } from './format.js';
 import { compressBlockNative, settingsKey, usesSysLib } from './compressor.js';
 import { createLimiter } from '../nix/limit.js';
+import { proveNarSync } from '../nix/nar-proof.js';
 import { digestsOf, sameDigest, zeroDigest } from './digests.js';
 import type { Resolved, CachedBlock } from './options.js';
 import type { PNode } from './prepare.js';
@@ -196,12 +197,18 @@ function zeroLastKeys(files: PNode[], dupOf: Map<PNode, PNode>, blockSize: numbe
  */
 function readRange(src: ContentSource, start: number, size: number): Uint8Array {
   if (src.kind === 'bytes') return src.data.subarray(start, start + size);
-  const fd = openSync(fsPath(src.kind === 'host-file' ? src.path : src.narPath), 'r');
+  const fd = openSource(src);
   try {
     return readAt(src, fd, start, size);
   } finally {
     closeSync(fd);
   }
+}
+
+/** A file or NAR to read; a NAR only once this process proved it against its NarHash (nix/nar-proof.ts). */
+function openSource(src: Exclude<ContentSource, { kind: 'bytes' }>): number {
+  if (src.kind === 'nar-slice' && src.narHash) proveNarSync(src.narPath, src.narHash);
+  return openSync(fsPath(src.kind === 'host-file' ? src.path : src.narPath), 'r');
 }
 
 function readAt(src: Exclude<ContentSource, { kind: 'bytes' }>, fd: number, start: number, size: number): Uint8Array {
@@ -221,7 +228,7 @@ function* chunksOf(src: ContentSource, size: number, blockSize: number): Generat
     for (let i = 0; i < size; i += blockSize) yield src.data.subarray(i, i + blockSize);
     return;
   }
-  const fd = openSync(fsPath(src.kind === 'host-file' ? src.path : src.narPath), 'r');
+  const fd = openSource(src);
   try {
     for (let done = 0; done < size; done += blockSize) yield readAt(src, fd, done, Math.min(blockSize, size - done));
   } finally {

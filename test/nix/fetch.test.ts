@@ -268,6 +268,52 @@ describe.skipIf(!havePeers('nix', 'nix-build', 'nix-store', 'xz'))('fetching fro
       srv.faults.clear();
     });
 
+    it('a server trickling bytes (never idle) is cut off by the minimum speed, retried, then [network]', async () => {
+      const target = nameOf('b');
+      srv.faults.clear();
+      srv.faults.set(narUrlPath(target), { fault: { kind: 'slow', gapMs: 20, pieces: 100_000 } });
+      srv.hits.clear();
+      const o = opts(srv.url, caches.xz!, { lowSpeed: { bytesPerSecond: 1_000_000, windowMs: 200 }, retry: { attempts: 2, baseMs: 5, maxMs: 5 } });
+      await expect(fetchClosure([target], o)).rejects.toMatchObject({ code: 'network', message: expect.stringMatching(/slower than the minimum of 1000000 bytes\/s/) });
+      expect(srv.hits.get(narUrlPath(target))).toBe(2);
+      expectNoEntry(o.cacheDir, target);
+      srv.faults.clear();
+    });
+
+    it('CLI: --speed-limit/--speed-time give a [network] error for a trickle, and no temp file', async () => {
+      const target = nameOf('b');
+      srv.faults.clear();
+      srv.faults.set(narUrlPath(target), { fault: { kind: 'slow', gapMs: 20, pieces: 100_000 } });
+      const cacheDir = newDir('c');
+      const r = await runCli(['fetch', target, '--substituter', srv.url, '--trusted-public-key', caches.xz!.publicKey, '--cache-dir', cacheDir, '--speed-limit', '1000000', '--speed-time', '0.2']);
+      srv.faults.clear();
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/slower than the minimum of 1000000 bytes\/s.*\[network\]/);
+      expectNoEntry(cacheDir, target);
+    });
+
+    it('CLI: SIGINT or SIGTERM during a download removes its temp file and --out temp tree', async () => {
+      const target = nameOf('b');
+      for (const [sig, threads] of [['SIGINT', '0'], ['SIGTERM', '2']] as const) {
+        srv.faults.clear();
+        srv.faults.set(narUrlPath(target), { fault: { kind: 'slow', gapMs: 100, pieces: 1000 } });
+        const cacheDir = newDir('c');
+        const out = newDir('out');
+        const args = ['fetch', target, '--substituter', srv.url, '--trusted-public-key', caches.xz!.publicKey, '--cache-dir', cacheDir, '--out', out, '--threads', threads];
+        const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'nixwrt.js'), ...args], { stdio: 'ignore' });
+        const done = new Promise<NodeJS.Signals | null>((r) => child.on('close', (_c, s) => r(s)));
+        const tmp = join(cacheDir, 'tmp');
+        // Wait for the download's temp file (up to ~20 s on a loaded machine).
+        for (let i = 0; i < 400 && !(existsSync(tmp) && readdirSync(tmp).some((n) => n.endsWith('.nar'))); i++) await new Promise((r) => setTimeout(r, 50));
+        expect(readdirSync(tmp).filter((n) => n.endsWith('.nar')).length).toBeGreaterThan(0);
+        child.kill(sig);
+        expect(await done).toBe(sig);
+        expect(readdirSync(tmp)).toEqual([]);
+        expect(readdirSync(join(out, 'nix', 'store')).filter((n) => n.startsWith('.'))).toEqual([]);
+      }
+      srv.faults.clear();
+    });
+
     it('CLI: two processes sharing one cache dir both succeed and leave a consistent cache', async () => {
       const cacheDir = newDir('shared');
       const run = (out: string): Promise<CliResult> =>

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeDigests, encodeDigests } from '../../src/squashfs/digests.js';
+import { formatHashNix32 } from '../../src/nix/hash.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DirNode, TreeNode } from '../../src/rootfs/tree.js';
 import { createPool } from '../../src/workers/pool.js';
@@ -103,6 +104,9 @@ describe('squashfs writer determinism', () => {
     const bytes = new Uint8Array(at);
     parts.forEach((p, i) => bytes.set(p, slices[i]!.offset));
     writeFileSync(nar, bytes);
+    // The real hash: NAR bytes are proven against it before use (src/nix/nar-proof.ts).
+    const narHashOf = (b: Uint8Array) => formatHashNix32({ algo: 'sha256', digest: createHash('sha256').update(b).digest() });
+    const one = narHashOf(bytes);
     const narTree = (narHash: string | undefined): DirNode => ({
       ...meta,
       type: 'dir',
@@ -135,7 +139,7 @@ describe('squashfs writer determinism', () => {
     };
     const opts: SquashfsOptions = { comp: 'xz', blockSize: bs, mkfsTime: 1 };
     const plain = await writeSquashfsToBuffer(narTree(undefined), opts);
-    const cold = await writeSquashfsToBuffer(narTree('sha256:one'), { ...opts, blockCache });
+    const cold = await writeSquashfsToBuffer(narTree(one), { ...opts, blockCache });
     expect(hash(cold)).toBe(hash(plain));
     expect(digestStore.size).toBe(1);
     // f4 duplicates f0, f1 is all zeros: stored once and sparse, as without the cache.
@@ -148,7 +152,7 @@ describe('squashfs writer determinism', () => {
     // Warm: the NAR is gone, so any read would fail; the image is the same.
     rmSync(nar);
     misses = 0;
-    const warm = await writeSquashfsToBuffer(narTree('sha256:one'), { ...opts, blockCache });
+    const warm = await writeSquashfsToBuffer(narTree(one), { ...opts, blockCache });
     expect(misses).toBe(0);
     expect(metaHits).toBe(meta.size);
     expect(hash(warm)).toBe(hash(plain));
@@ -159,7 +163,7 @@ describe('squashfs writer determinism', () => {
     bytes2.set(changed, slices[2]!.offset);
     writeFileSync(nar, bytes2);
     misses = 0;
-    const edited = await writeSquashfsToBuffer(narTree('sha256:two'), { ...opts, blockCache });
+    const edited = await writeSquashfsToBuffer(narTree(narHashOf(bytes2)), { ...opts, blockCache });
     expect(misses).toBe(1);
     const plain2 = await writeSquashfsToBuffer(narTree(undefined), opts);
     expect(hash(edited)).toBe(hash(plain2));

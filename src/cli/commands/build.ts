@@ -3,6 +3,8 @@ import { collect, parseJobs, parseSize } from '../options.js';
 import { fetchBar, megabytes, progressFor } from '../progress.js';
 import { build, type BuildOptions, type BuildOutput, type BuildResult } from '../../build.js';
 import { isNixwrtError } from '../../errors.js';
+import { cleanUpOnSignals } from '../../nix/temp-files.js';
+import { requireInputFile } from '../../util/input-file.js';
 
 const OUTPUTS = ['firmware', 'phramware', 'emulator', 'all'] as const;
 
@@ -40,11 +42,15 @@ export function register(program: Command): void {
         jobs: o.jobs,
         cacheMaxSize: o.cacheMaxSize,
       };
+      await requireInputFile(config, 'config');
       if (o.watch) return watch(opts, o);
       let r;
+      // Ctrl-C or a kill leaves no partial download behind (nix/temp-files.ts).
+      const stopCleaning = cleanUpOnSignals();
       try {
         r = await build(opts);
       } finally {
+        stopCleaning();
         bars?.finish();
       }
       report(r, o);
@@ -86,7 +92,7 @@ async function watch(opts: BuildOptions, o: Options): Promise<void> {
 }
 
 function summary(r: BuildResult) {
-  return { outDir: r.outDir, device: r.device, files: r.files, timings: r.timings, cache: r.cache };
+  return { outDir: r.outDir, device: r.device, files: r.files, timings: r.timings, cache: r.cache, ...(r.repaired ? { repaired: r.repaired } : {}) };
 }
 
 function report(r: BuildResult, o: Options): void {
@@ -94,6 +100,7 @@ function report(r: BuildResult, o: Options): void {
     process.stdout.write(`${JSON.stringify(summary(r), null, 2)}\n`);
     return;
   }
+  for (const m of r.repaired ?? []) process.stderr.write(`nixwrt: repaired: ${m} (fetched again) [corrupt-nar]\n`);
   process.stdout.write(`built ${r.device} in ${r.outDir}\n`);
   for (const f of r.files) process.stdout.write(`  ${f.file.padEnd(26)} ${String(f.size).padStart(10)} bytes  sha256 ${f.sha256.slice(0, 16)}\n`);
   process.stdout.write(`  ${'manifest.json'.padEnd(26)}\n`);

@@ -7,17 +7,23 @@ import { ArtefactStore } from '../../cache/index.js';
 
 
 export function register(program: Command): void {
-  const cache = program.command('cache').description('the artefact cache used by incremental builds');
+  const cache = program.command('cache').description('the artefact cache used by incremental builds, and the store cache of NARs');
   cache
     .command('verify')
-    .description('check every artefact against its SHA-256; exit 1 if any is damaged')
+    .description('check every artefact against its SHA-256 and every cached NAR against its NarHash; exit 1 if any is damaged')
     .option('--cache-dir <dir>', 'cache directory (default: $XDG_CACHE_HOME/nixwrt)')
     .option('--remove', 'delete damaged entries (builds then rebuild them)')
     .action(async (o: { cacheDir?: string; remove?: boolean }) => {
       const r = await storeOf(o.cacheDir).verify({ remove: o.remove });
-      for (const e of r.damaged) process.stdout.write(`damaged${o.remove ? ' (removed)' : ''}: ${e.path}\n`);
+      const removed = o.remove ? ' (removed)' : '';
+      for (const e of r.damaged) process.stdout.write(`damaged${removed}: ${e.path}\n`);
       process.stdout.write(`${r.checked} entries checked, ${r.damaged.length} damaged\n`);
-      if (r.damaged.length > 0 && !o.remove) process.exitCode = 1;
+      const { verifyStoreCache } = await import('../../nix/store-cache.js');
+      const n = await verifyStoreCache(resolve(o.cacheDir ?? defaultCacheDir()), { remove: o.remove });
+      for (const e of n.damaged) process.stdout.write(`damaged NAR${removed}: ${e.storePath} (${e.narPath}): ${e.reason}\n`);
+      // Only a cache that holds NARs gets the line (an artefact-only cache prints as before).
+      if (n.checked > 0) process.stdout.write(`${n.checked} NARs checked, ${n.damaged.length} damaged\n`);
+      if (r.damaged.length + n.damaged.length > 0 && !o.remove) process.exitCode = 1;
     });
   cache
     .command('gc')

@@ -1,13 +1,16 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import { FetchError } from '../../nix/errors.js';
+import { FetchError, StoreCacheError } from '../../nix/errors.js';
+import { DEFAULT_LOW_SPEED } from '../../nix/substituter/http.js';
 import { loadLock, resolvePackage } from '../../nix/lock.js';
 import { defaultCacheDir, fetchClosure } from '../../nix/store-cache.js';
 import { collect } from '../options.js';
 import { fetchBar, progressFor } from '../progress.js';
 import { writeClosure } from '../../nix/restore.js';
 import { isStorePath } from '../../nix/store-path.js';
+import { cleanUpOnSignals } from '../../nix/temp-files.js';
+import { requireInputFile } from '../../util/input-file.js';
 
 interface FetchFlags {
   substituter: string[];
@@ -17,6 +20,8 @@ interface FetchFlags {
   out?: string;
   jobs: string;
   threads: string;
+  speedLimit: string;
+  speedTime: string;
   json?: boolean;
 }
 
@@ -47,11 +52,14 @@ export function register(program: Command): void {
     .option('--out <dir>', 'also unpack the closure under DIR/nix/store, as nix-store --restore does')
     .option('--jobs <n>', 'narinfo lookups and downloads in flight', '25')
     .option('--threads <n>', 'worker threads that download, verify and write NARs (0: all on the main thread)', '0')
+    .option('--speed-limit <bytes/s>', 'retry, then fail, a download slower than this on average over --speed-time (0: no limit)', String(DEFAULT_LOW_SPEED.bytesPerSecond))
+    .option('--speed-time <seconds>', 'the window --speed-limit is measured over', String(DEFAULT_LOW_SPEED.windowMs / 1000))
     .option('--json', 'print the fetched paths as JSON')
     .action(async (args: string[], flags: FetchFlags) => {
       skipOptimizingCompiler();
       const substituters = [...flags.substituter];
       const keys = [...flags.trustedPublicKey];
+      if (flags.lock) await requireInputFile(flags.lock, 'lock file');
       const lock = flags.lock ? await loadLock(flags.lock) : undefined;
       if (lock && substituters.length === 0) substituters.push(lock.cacheUrl);
       if (lock && keys.length === 0) keys.push(lock.publicKey);
@@ -65,17 +73,38 @@ export function register(program: Command): void {
       if (!Number.isInteger(jobs) || jobs < 1) throw new FetchError('io', `--jobs must be a positive integer, not ${flags.jobs}`);
       const threads = Number(flags.threads);
       if (!Number.isInteger(threads) || threads < 0) throw new FetchError('io', `--threads must be a non-negative integer, not ${flags.threads}`);
+      const speedLimit = Number(flags.speedLimit);
+      const speedTime = Number(flags.speedTime);
+      if (!(speedLimit >= 0) || !(speedTime > 0)) throw new FetchError('io', `--speed-limit must be a number >= 0 and --speed-time one > 0, not ${flags.speedLimit} and ${flags.speedTime}`);
       const bars = progressFor(process.stderr, { quiet: flags.json });
-      const paths = await fetchClosure(roots, {
-        substituters,
-        trustedPublicKeys: keys,
-        cacheDir: resolve(flags.cacheDir ?? defaultCacheDir()),
-        jobs,
-        threads,
-        onProgress: bars && fetchBar(bars),
-        outDir: flags.out ? resolve(flags.out) : undefined,
-      }).finally(() => bars?.finish());
-      if (flags.out) await writeClosure(paths.values(), resolve(flags.out));
+      // Ctrl-C or a kill leaves no partial download behind (temp-files.ts).
+      const stopCleaning = cleanUpOnSignals();
+      const fetchOnce = async () => {
+        const got = await fetchClosure(roots, {
+          substituters,
+          trustedPublicKeys: keys,
+          cacheDir: resolve(flags.cacheDir ?? defaultCacheDir()),
+          jobs,
+          threads,
+          lowSpeed: speedLimit > 0 ? { bytesPerSecond: speedLimit, windowMs: speedTime * 1000 } : { bytesPerSecond: 0, windowMs: Infinity },
+          onProgress: bars && fetchBar(bars),
+          outDir: flags.out ? resolve(flags.out) : undefined,
+        });
+        if (flags.out) await writeClosure(got.values(), resolve(flags.out));
+        return got;
+      };
+      let paths: Awaited<ReturnType<typeof fetchClosure>>;
+      try {
+        paths = await fetchOnce().catch(async (err: unknown) => {
+          // --out found a cached NAR damaged (nix/nar-proof.ts) and removed it: fetch it again, once.
+          if (!(err instanceof StoreCacheError)) throw err;
+          process.stderr.write(`nixwrt: repaired: ${err.message} [corrupt-nar]\n`);
+          return fetchOnce();
+        });
+      } finally {
+        bars?.finish();
+        stopCleaning();
+      }
       if (flags.json) {
         const list = [...paths.values()].map(({ listing: _l, ...rest }) => rest);
         process.stdout.write(JSON.stringify(list, null, 2) + '\n');

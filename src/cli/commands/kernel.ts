@@ -1,10 +1,10 @@
 /** `nixwrt kernel`: vmlinux → raw → (+DTB) → LZMA → uImage (or FIT with --fit). */
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { buildKernelImage } from '../../kernel/index.js';
 import { DEFAULT_PROPS } from '../../kernel/lzma/index.js';
 import { UImageError } from '../../kernel/uimage/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
+import { readInputFile, requireOutputPath } from '../../util/input-file.js';
 import { parseHexAddress, sourceDateEpoch } from './mkimage.js';
 
 /** A count of bytes: decimal, with an optional k/m suffix (KiB/MiB). */
@@ -60,9 +60,10 @@ export function register(program: Command): void {
         pb: o.lzmaPb === undefined ? DEFAULT_PROPS.pb : parseSmallInt(o.lzmaPb, '--lzma-pb'),
         dictSize: o.lzmaDict === undefined ? DEFAULT_PROPS.dictSize : parseBytes(o.lzmaDict, '--lzma-dict'),
       };
+      await requireOutputPath(o.output, 'output image');
       const r = await buildKernelImage({
-        vmlinux: new Uint8Array(await readFile(vmlinux)),
-        dtb: o.dtb === undefined ? undefined : new Uint8Array(await readFile(o.dtb)),
+        vmlinux: new Uint8Array(await readInputFile(vmlinux, 'kernel ELF')),
+        dtb: o.dtb === undefined ? undefined : new Uint8Array(await readInputFile(o.dtb, '--dtb device tree blob')),
         load: o.load === undefined ? undefined : parseHexAddress(o.load, 'load address'),
         entry: o.entry === undefined ? undefined : parseHexAddress(o.entry, 'entry point'),
         name: o.name,

@@ -1,8 +1,8 @@
 /** `nixwrt lzma IN OUT`: .lzma (alone) with the real size and no end marker; -d decodes. */
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { DEFAULT_PROPS, decodeLzmaAlone, encodeLzmaAlone } from '../../kernel/lzma/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
+import { readInputFile, requireOutputPath } from '../../util/input-file.js';
 import { parseBytes, parseSmallInt } from './kernel.js';
 
 export function register(program: Command): void {
@@ -17,7 +17,8 @@ export function register(program: Command): void {
     .option('--pb <n>', 'position bits', String(DEFAULT_PROPS.pb))
     .option('--dict <bytes>', 'dictionary size (e.g. 8m)', String(DEFAULT_PROPS.dictSize))
     .action(async (input: string, output: string, o: { decompress?: boolean; lc: string; lp: string; pb: string; dict: string }) => {
-      const data = new Uint8Array(await readFile(input));
+      await requireOutputPath(output, 'output file');
+      const data = new Uint8Array(await readInputFile(input, 'input file'));
       const out = o.decompress
         ? decodeLzmaAlone(data)
         : encodeLzmaAlone(data, {

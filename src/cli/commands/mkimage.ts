@@ -1,5 +1,4 @@
 /** `nixwrt mkimage`: legacy uImages with mkimage's flags and defaults (-A ppc -O linux -T kernel -C gzip). */
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import {
   ARCH_CODES,
@@ -14,6 +13,7 @@ import {
   writeUImage,
 } from '../../kernel/uimage/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
+import { readInputFile, requireOutputPath } from '../../util/input-file.js';
 import { FDT_MAGIC } from '../../kernel/append-dtb.js';
 import { describeFit, readFit } from '../../kernel/fit-reader.js';
 
@@ -72,7 +72,7 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'do not print the header after writing')
     .action(async (image: string, o: Opts) => {
       if (o.list) {
-        const bytes = new Uint8Array(await readFile(image));
+        const bytes = new Uint8Array(await readInputFile(image, 'image to list'));
         const isFit = bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0) === FDT_MAGIC;
         process.stdout.write(isFit ? describeFit(readFit(bytes)) : describeUImage(readUImage(bytes)));
         return;
@@ -80,7 +80,8 @@ export function register(program: Command): void {
       if (!o.datafile) throw new UImageError('uimage-bad-field', 'no data file given (-d FILE)');
       const type = lookupCode(TYPE_CODES, o.type, 'image type');
       const files = type === TYPE_MULTI || type === TYPE_SCRIPT ? o.datafile.split(':') : [o.datafile];
-      const data = await Promise.all(files.map(async (f) => new Uint8Array(await readFile(f))));
+      await requireOutputPath(image, 'output image');
+      const data = await Promise.all(files.map(async (f) => new Uint8Array(await readInputFile(f, 'data file'))));
       files.forEach((f, i) => {
         if (data[i]!.length === 0) throw new UImageError('uimage-bad-field', `input file ${f} is empty (mkimage refuses it too)`);
       });

@@ -80,6 +80,18 @@ export interface HttpResponse {
 export interface HttpClientOptions {
   maxSockets: number;
   idleTimeoutMs: number;
+  /** Fail a request (transiently) that receives fewer than this while it waits for data. */
+  lowSpeed?: LowSpeed;
+}
+
+/**
+ * The slowest transfer worth waiting for, as curl's --speed-limit/--speed-time: fewer than
+ * `bytesPerSecond` on average over `windowMs` while the request waits for the server. The idle
+ * timeout alone lets a server that trickles a byte at a time hold a fetch for ever.
+ */
+export interface LowSpeed {
+  bytesPerSecond: number;
+  windowMs: number;
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -140,6 +152,7 @@ class Conn {
     socket: net.Socket,
     private readonly idleTimeoutMs: number,
     private readonly reusedReads: boolean,
+    private readonly lowSpeed?: LowSpeed,
   ) {
     this.socket = socket;
     socket.setNoDelay(true);
@@ -168,6 +181,7 @@ class Conn {
     this.keepAlive = true;
     this.socket.ref();
     this.socket.setTimeout(this.idleTimeoutMs);
+    this.restartWindow();
     return new Promise<HttpResponse>((resolve, reject) => {
       this.onHead = resolve;
       this.onFail = reject;
@@ -197,8 +211,42 @@ class Conn {
     return false;
   }
 
+  /** Start of the current low-speed window, and the bytes received in it. */
+  private windowStart = 0;
+  private windowBytes = 0;
+
+  /**
+   * A new low-speed window from the next byte, at each request (the wait for the first byte
+   * is the idle timeout's). The consumer's pauses count as time: they last as long as one
+   * decode or write of a chunk, and a paused socket delivers at full speed when resumed.
+   */
+  private restartWindow(): void {
+    this.windowStart = -1;
+    this.windowBytes = 0;
+  }
+
+  /** Checked as bytes arrive (no bytes at all is the idle timeout's case). */
+  private tooSlow(n: number): boolean {
+    const ls = this.lowSpeed;
+    if (!ls) return false;
+    const now = performance.now();
+    if (this.windowStart < 0) this.windowStart = now;
+    this.windowBytes += n;
+    const elapsed = now - this.windowStart;
+    if (elapsed < ls.windowMs) return false;
+    if (this.windowBytes * 1000 >= ls.bytesPerSecond * elapsed) {
+      this.windowStart = now;
+      this.windowBytes = 0;
+      return false;
+    }
+    const rate = ((this.windowBytes * 1000) / elapsed).toFixed(1);
+    this.fail(new FetchError('network', `${this.url}: ${this.windowBytes} bytes in ${Math.round(elapsed)} ms (${rate} bytes/s), slower than the minimum of ${ls.bytesPerSecond} bytes/s`, { transient: true }), true);
+    return true;
+  }
+
   private onData(b: Buffer): void {
     this.gotBytes = true;
+    if (this.tooSlow(b.length)) return;
     let pos = 0;
     while (pos < b.length && this.state !== 'dead') {
       if (this.state === 'head') pos = this.parseHead(b, pos);
@@ -528,11 +576,11 @@ export class HttpClient {
     let c: Conn;
     if (url.protocol === 'https:') {
       const socket = tls().connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], secureContext: secureContext() });
-      c = new Conn(socket, this.opts.idleTimeoutMs, false);
+      c = new Conn(socket, this.opts.idleTimeoutMs, false, this.opts.lowSpeed);
     } else {
       const buffer = Buffer.allocUnsafe(READ_BUF);
       const socket = net.connect({ host, port, onread: { buffer, callback: (n: number) => c.onRead(buffer.subarray(0, n)) } });
-      c = new Conn(socket, this.opts.idleTimeoutMs, true);
+      c = new Conn(socket, this.opts.idleTimeoutMs, true, this.opts.lowSpeed);
     }
     this.all.add(c);
     return c;

@@ -1,5 +1,5 @@
 import { FetchError } from '../errors.js';
-import { HttpClient, type HttpResponse } from './http-client.js';
+import { HttpClient, type HttpResponse, type LowSpeed } from './http-client.js';
 import { parseCacheInfo, type CacheInfo, type Substituter } from './types.js';
 
 const NOT_HERE = new Set([403, 404, 410]);
@@ -12,7 +12,12 @@ export interface HttpOptions {
   maxSockets?: number;
   /** A request with no byte received for this long is abandoned (and retried). */
   idleTimeoutMs?: number;
+  /** A request slower than this is abandoned (and retried); default DEFAULT_LOW_SPEED. */
+  lowSpeed?: LowSpeed;
 }
+
+/** 1 KiB/s over 30 s: far below any working link, far above a server trickling bytes. */
+export const DEFAULT_LOW_SPEED: LowSpeed = { bytesPerSecond: 1024, windowMs: 30_000 };
 
 /** A binary cache over HTTP(S), with keep-alive connections (http-client.ts). */
 export class HttpSubstituter implements Substituter {
@@ -23,7 +28,7 @@ export class HttpSubstituter implements Substituter {
   constructor(url: string, opts: HttpOptions = {}) {
     this.url = url.replace(/\/+$/, '');
     this.base = new URL(this.url + '/');
-    this.client = new HttpClient({ maxSockets: opts.maxSockets ?? 25, idleTimeoutMs: opts.idleTimeoutMs ?? 30_000 });
+    this.client = new HttpClient({ maxSockets: opts.maxSockets ?? 25, idleTimeoutMs: opts.idleTimeoutMs ?? 30_000, lowSpeed: opts.lowSpeed ?? DEFAULT_LOW_SPEED });
   }
 
   /** GET with up to 5 redirects (CDNs often redirect NAR downloads), http(s) only. */

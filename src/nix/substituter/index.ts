@@ -6,7 +6,8 @@ import type { Substituter } from './types.js';
 export * from './types.js';
 export * from './retry.js';
 export { FileSubstituter, fileUrlOf } from './file.js';
-export { HttpSubstituter, type HttpOptions } from './http.js';
+export { DEFAULT_LOW_SPEED, HttpSubstituter, type HttpOptions } from './http.js';
+export type { LowSpeed } from './http-client.js';
 
 /** A substituter for `file://`, `http://` or `https://` URLs. */
 export function openSubstituter(url: string, opts: HttpOptions = {}): Substituter {
