@@ -43,6 +43,15 @@ export interface PoolOptions {
  * A pool whose threads (and piscina itself) start on first use, so a build where every block
  * comes from the cache starts none.
  */
+/** Largest task input (transferred bytes) that inlineFirst may run on the calling thread. */
+export const INLINE_MAX_BYTES = 1 << 20;
+
+function transferBytes(transfer: readonly ArrayBuffer[] | undefined): number {
+  let n = 0;
+  for (const b of transfer ?? []) n += b.byteLength;
+  return n;
+}
+
 export function createPool(opts: PoolOptions = {}): TaskPool {
   const threads = opts.threads ?? defaultThreads();
   const inline = inlinePool();
@@ -66,7 +75,9 @@ export function createPool(opts: PoolOptions = {}): TaskPool {
   return {
     threads,
     async run(name, input, transfer) {
-      if (inlineLeft > 0 && started === undefined) {
+      // Only small tasks (a block or two) run inline: a kernel's LZMA there would hold the
+      // calling thread for seconds to minutes, stalling every other stage and progress output.
+      if (inlineLeft > 0 && started === undefined && transferBytes(transfer) <= INLINE_MAX_BYTES) {
         inlineLeft--;
         return inline.run(name, input);
       }

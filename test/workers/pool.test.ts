@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPool } from '../../src/workers/pool.js';
+import { INLINE_MAX_BYTES, createPool } from '../../src/workers/pool.js';
 import { slow } from '../helpers/slack.js';
 
 describe('task pool', () => {
@@ -34,6 +34,19 @@ describe('task pool', () => {
       expect((await pool.run('selftest.reverse', { data: b }, [b.buffer])).sum).toBe(expectedSum);
       expect(starts).toBe(1);
       expect(b.byteLength).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('never runs a large task inline: a kernel-sized input goes to a thread at once', async () => {
+    let starts = 0;
+    const pool = createPool({ threads: 1, inlineFirst: 2, onStart: () => starts++ });
+    try {
+      const big = new Uint8Array(INLINE_MAX_BYTES + 1).fill(1);
+      expect((await pool.run('selftest.reverse', { data: big }, [big.buffer])).sum).toBe(INLINE_MAX_BYTES + 1);
+      expect(starts).toBe(1);
+      expect(big.byteLength).toBe(0); // moved to the thread
     } finally {
       await pool.close();
     }
