@@ -42,7 +42,7 @@ export function isTransient(err: unknown): boolean {
 export type NarCode =
   | 'bad-token' // an unexpected token where the grammar wants another
   | 'bad-padding' // non-zero padding bytes
-  | 'bad-name' // empty, ".", "..", "/" or NUL in an entry name, or not UTF-8
+  | 'bad-name' // empty, ".", "..", "/" or NUL in an entry name (any other bytes are taken)
   | 'unsorted' // directory entries not strictly increasing
   | 'duplicate' // the same name twice in one directory
   | 'too-long' // a length over its limit (names, targets, tokens, the whole NAR)

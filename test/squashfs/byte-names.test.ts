@@ -10,7 +10,7 @@ import { sysLibs } from '../../src/squashfs/syslib.js';
 import { byteString, bytesOf, compareByteStrings, fsPath, isByteString } from '../../src/util/byte-string.js';
 
 const T = 1_000_000;
-const b = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+const b = (...parts: Array<string | number[] | Buffer>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
 const at = (dir: string, name: Buffer) => Buffer.concat([Buffer.from(`${dir}/`), name]);
 
 /** Names that are not UTF-8: latin1 bytes, a lone continuation byte, a truncated sequence, an encoded surrogate, 0xff. */
