@@ -1,5 +1,5 @@
 /**
- * `nixwrt build`: the pipeline of DESIGN.md, one named call per stage.
+ * `nixwrt build`: the pipeline of docs/architecture.md ("The build pipeline"), one named call per stage.
  *
  *   config ─evaluate─▶ System ─fetch─▶ closure ─rootfs─▶ tree ─squashfs─▶ rootfs image
  *   device DTS + bootargs ─dtb─▶ DTB;  vmlinux + DTB ─kernel─▶ uImage

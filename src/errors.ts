@@ -1,5 +1,5 @@
 /**
- * One error class per kind, each with a literal `code` (see STYLE.md "Errors").
+ * One error class per kind, each with a literal `code` (see docs/architecture.md "Errors").
  * Library code throws these; only the CLI turns them into messages and exit codes.
  */
 export class NixwrtError<C extends string = string> extends Error {

@@ -1,6 +1,8 @@
 /**
  * buildKernelImage: vmlinux → raw (objcopy) → + appended DTB → LZMA → uImage, or a FIT with
- * the kernel and the DTB as separate images. The image builder calls this.
+ * the kernel and the DTB as separate images. `nixwrt kernel` (cli/commands/kernel.ts), the
+ * tests and bench/kernel call this; `build()` packages its kernels through
+ * image/kernel-stage.ts instead (see docs/architecture.md "Import order and known debt").
  */
 import type { TaskPool } from '../workers/pool.js';
 import { appendDtb, checkDtb } from './append-dtb.js';

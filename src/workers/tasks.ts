@@ -1,6 +1,6 @@
 /**
  * The registry of CPU-heavy, pure tasks that may run in worker threads.
- * Each area adds its tasks here (compression only: see DESIGN.md "Principles").
+ * Each area adds its tasks here (compression only: see docs/architecture.md "Threads").
  * A task takes plain data and returns plain data; Uint8Arrays whose buffers are listed
  * in `transfer` are moved, not copied.
  */

@@ -8,7 +8,7 @@ import { LINUX_TAR, linuxDtsTree } from './linux-dts.js';
 import { slow } from '../helpers/slack.js';
 
 describe('device profiles', () => {
-  it('carries the flash facts of DESIGN.md', () => {
+  it('carries the flash facts of docs/image.md ("Devices")', () => {
     const facts = listDevices()
       .filter((d) => d.flash)
       .map((d) => [d.name, d.loadAddress, d.flash!.address, d.flash!.partitionSize, d.flash!.eraseBlock]);
