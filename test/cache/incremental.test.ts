@@ -18,7 +18,9 @@ import { slow } from '../helpers/slack.js';
 const root = join(import.meta.dirname, '..', '..');
 
 type Mod = { name: string; options?: Record<string, unknown> };
-const baseModules: Mod[] = [{ name: 'sshd' }, { name: 'phram' }, { name: 'syslog', options: { loghost: '10.0.0.1:514' } }];
+// A fixed phram size: without one, a cold build squashes twice (the first guess of the size
+// written into /etc/phram.vars is corrected from the image), and the second pass hits the cache.
+const baseModules: Mod[] = [{ name: 'sshd' }, { name: 'phram', options: { sizeMiB: 8 } }, { name: 'syslog', options: { loghost: '10.0.0.1:514' } }];
 
 describe.skipIf(!havePeers('mipsel-linux-gnu-as'))('incremental builds (gl-mt300n-v2)', () => {
   const work = mkdtempSync(join(tmpdir(), 'nixwrt-inc-'));
@@ -80,16 +82,17 @@ describe.skipIf(!havePeers('mipsel-linux-gnu-as'))('incremental builds (gl-mt300
 
   it('a damaged entry is found by verify, and a build rebuilds it with the same bytes', async () => {
     const store = new ArtefactStore(warmCache);
+    // Every entry: the cache also holds the variants' entries, which this build never reads.
     const entries = await store.entries();
-    for (const e of entries.slice(0, 5)) {
+    for (const e of entries) {
       const b = readFileSync(e.path);
       b[b.length - 1]! ^= 1;
       writeFileSync(e.path, b);
     }
-    expect((await store.verify()).damaged.length).toBe(5);
+    expect((await store.verify()).damaged.length).toBe(entries.length);
     const again = await run(configFor('inc', baseModules), warmCache);
     expect(bytesOf(again)).toEqual(bytesOf(base));
     expect(again.cache.damaged).toBeGreaterThan(0);
-    expect((await store.verify()).damaged.length).toBe(5 - again.cache.damaged);
+    expect((await store.verify()).damaged.length).toBe(entries.length - again.cache.damaged);
   }, slow(300_000));
 });
