@@ -5,6 +5,12 @@
  */
 import { DtError, type SrcPos } from './errors.js';
 
+/**
+ * Deepest node nesting we accept (from source or blob): above dtc's own parser limit (about
+ * 3,330 levels), and low enough for the recursive tree walks to stay within the JS stack.
+ */
+export const MAX_NODE_DEPTH = 4000;
+
 export interface Label {
   name: string;
   deleted: boolean;
@@ -68,8 +74,9 @@ export class DtNode {
   }
   get path(): string {
     if (!this.parent) return '/';
-    const p = this.parent.path;
-    return p === '/' ? `/${this.name}` : `${p}/${this.name}`;
+    const parts: string[] = [];
+    for (let n: DtNode | null = this; n?.parent; n = n.parent) parts.push(n.name);
+    return '/' + parts.reverse().join('/');
   }
   /** Name without the unit address. */
   get basename(): string {
@@ -123,14 +130,22 @@ export function deleteProperty(prop: DtProperty): void {
 }
 
 export function deleteNode(node: DtNode): void {
-  node.deleted = true;
-  for (const c of node.children) if (!c.deleted) deleteNode(c);
-  for (const p of node.props) if (!p.deleted) deleteProperty(p);
-  deleteLabels(node.labels);
+  for (const n of liveNodes(node)) {
+    for (const p of n.props) if (!p.deleted) deleteProperty(p);
+    deleteLabels(n.labels);
+  }
+  for (const n of liveNodes(node)) n.deleted = true;
 }
 
 /** dtc's merge_nodes: fold `add` into `old`, in place. */
-export function mergeNodes(old: DtNode, add: DtNode): DtNode {
+export function mergeNodes(into: DtNode, from: DtNode): DtNode {
+  // an explicit work list instead of recursion: trees may nest thousands deep
+  const work: [DtNode, DtNode][] = [[into, from]];
+  for (let pair = work.pop(); pair; pair = work.pop()) mergeOne(pair[0], pair[1], work);
+  return into;
+}
+
+function mergeOne(old: DtNode, add: DtNode, work: [DtNode, DtNode][]): void {
   old.deleted = false;
   for (const l of add.labels) addLabel(old.labels, l.name);
   for (const np of add.props) {
@@ -157,16 +172,30 @@ export function mergeNodes(old: DtNode, add: DtNode): DtNode {
       continue;
     }
     const oc = old.children.find((c) => c.name === nc.name);
-    if (oc) mergeNodes(oc, nc);
+    if (oc) work.push([oc, nc]);
     else old.addChild(nc);
   }
-  return old;
 }
 
 /** Pre-order over live (not deleted) nodes, as dtc's checks walk the tree. */
 export function forEachLive(node: DtNode, fn: (n: DtNode) => void): void {
-  fn(node);
-  for (const c of node.children) if (!c.deleted) forEachLive(c, fn);
+  for (const n of liveNodes(node)) fn(n);
+}
+
+/**
+ * `node` and its live descendants in pre-order, walked with an explicit stack (no recursion,
+ * so any depth works). A node's children are looked at when the loop body for it has run, so
+ * deleting the current node skips its subtree, as dtc's recursive walks do.
+ */
+export function* liveNodes(node: DtNode): Generator<DtNode> {
+  const stack: DtNode[] = [node];
+  for (let n = stack.pop(); n; n = stack.pop()) {
+    yield n;
+    for (let i = n.children.length - 1; i >= 0; i--) {
+      const c = n.children[i]!;
+      if (!c.deleted) stack.push(c);
+    }
+  }
 }
 
 /** dtc 1.6.1 get_node_by_path: every component must equal a full node name. */
@@ -182,12 +211,7 @@ export function nodeByPath(root: DtNode, path: string): DtNode | undefined {
 }
 
 export function nodeByLabel(root: DtNode, label: string): DtNode | undefined {
-  if (root.labels.some((l) => !l.deleted && l.name === label)) return root;
-  for (const c of root.children) {
-    if (c.deleted) continue;
-    const n = nodeByLabel(c, label);
-    if (n) return n;
-  }
+  for (const n of liveNodes(root)) if (n.labels.some((l) => !l.deleted && l.name === label)) return n;
   return undefined;
 }
 
@@ -198,13 +222,8 @@ export function nodeByRef(root: DtNode, ref: string): DtNode | undefined {
 }
 
 export function nodeByPhandle(root: DtNode, ph: number): DtNode | undefined {
-  if (ph === 0 || ph === 0xffffffff) return undefined;
-  if (root.phandle === ph) return root.deleted ? undefined : root;
-  for (const c of root.children) {
-    if (c.deleted) continue;
-    const n = nodeByPhandle(c, ph);
-    if (n) return n;
-  }
+  if (ph === 0 || ph === 0xffffffff || root.deleted) return undefined;
+  for (const n of liveNodes(root)) if (n.phandle === ph) return n;
   return undefined;
 }
 
