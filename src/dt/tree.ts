@@ -239,6 +239,8 @@ export class DeviceTree {
   plugin = false;
   /** Next candidate phandle (dtc keeps this in a static). */
   nextPhandle = 1;
+  /** Number of the next /plugin/ `fragment@N` (dtc's next_orphan_fragment). */
+  nextFragment = 0;
 
   /** An empty tree (root only), for building DTBs programmatically (FIT images, tests). */
   static create(): DeviceTree {

@@ -526,8 +526,8 @@ function applyOp(op: Token, a: bigint, b: bigint): bigint {
 
 /** Overlay fragment for `&ref { }` in a /plugin/ file (dtc's add_orphan_node). */
 function addOrphan(tree: DeviceTree, body: DtNode, ref: string): void {
-  const n = tree.root.children.filter((c) => c.name.startsWith('fragment@')).length;
-  const frag = new DtNode(`fragment@${n}`);
+  // dtc numbers fragments with one counter for the whole file, whatever else is in the tree
+  const frag = new DtNode(`fragment@${tree.nextFragment++}`);
   let prop: DtProperty;
   if (ref.startsWith('/')) {
     prop = new DtProperty('target-path', new TextEncoder().encode(ref + '\0'));
