@@ -137,15 +137,39 @@ export function deleteNode(node: DtNode): void {
   for (const n of liveNodes(node)) n.deleted = true;
 }
 
-/** dtc's merge_nodes: fold `add` into `old`, in place. */
+/**
+ * dtc's merge_nodes: fold `from` into `into`, in place. Depth-first in source order exactly as
+ * dtc's recursion (a later sibling of the same name merges over an earlier one), but with an
+ * explicit stack: trees may nest thousands deep.
+ */
 export function mergeNodes(into: DtNode, from: DtNode): DtNode {
-  // an explicit work list instead of recursion: trees may nest thousands deep
-  const work: [DtNode, DtNode][] = [[into, from]];
-  for (let pair = work.pop(); pair; pair = work.pop()) mergeOne(pair[0], pair[1], work);
+  const stack: { old: DtNode; add: DtNode; i: number }[] = [];
+  const enter = (old: DtNode, add: DtNode) => {
+    mergeHead(old, add);
+    stack.push({ old, add, i: 0 });
+  };
+  enter(into, from);
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    if (f.i >= f.add.children.length) {
+      stack.pop();
+      continue;
+    }
+    const nc = f.add.children[f.i++]!;
+    if (nc.deleted) {
+      const victim = f.old.children.find((c) => c.name === nc.name);
+      if (victim) deleteNode(victim);
+      continue;
+    }
+    const oc = f.old.children.find((c) => c.name === nc.name);
+    if (oc) enter(oc, nc);
+    else f.old.addChild(nc);
+  }
   return into;
 }
 
-function mergeOne(old: DtNode, add: DtNode, work: [DtNode, DtNode][]): void {
+/** The node itself: revive it, add labels, merge properties. */
+function mergeHead(old: DtNode, add: DtNode): void {
   old.deleted = false;
   for (const l of add.labels) addLabel(old.labels, l.name);
   for (const np of add.props) {
@@ -164,16 +188,6 @@ function mergeOne(old: DtNode, add: DtNode, work: [DtNode, DtNode][]): void {
     } else {
       old.props.push(np);
     }
-  }
-  for (const nc of add.children) {
-    if (nc.deleted) {
-      const victim = old.children.find((c) => c.name === nc.name);
-      if (victim) deleteNode(victim);
-      continue;
-    }
-    const oc = old.children.find((c) => c.name === nc.name);
-    if (oc) work.push([oc, nc]);
-    else old.addChild(nc);
   }
 }
 
