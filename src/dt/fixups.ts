@@ -82,6 +82,9 @@ export function applyFixups(tree: DeviceTree, opts: FixupOptions = {}): void {
   });
 
   forEachLive(root, (n) => {
+    // with -@ a labelled node may be wanted by an overlay: dtc keeps it (even if its labels
+    // were all deleted)
+    if (opts.symbols && n.labels.length > 0) return;
     if (n.omitIfUnused && !n.referenced) deleteNode(n);
   });
   // dtc finds a free phandle by searching the live tree: the omitted nodes' numbers are free
