@@ -3,7 +3,7 @@
  * (fragment@N / __overlay__, __fixups__, __local_fixups__), with and without -@ (__symbols__),
  * and fdtoverlay applies our overlay to our base giving the same blob as with dtc's two blobs.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,5 +71,17 @@ describe.skipIf(!havePeers('dtc', 'cpp', 'fdtoverlay'))('fdtoverlay takes our bl
     expect(Buffer.from(t.getProperty('/soc/serial@3000', 'status')!).toString()).toBe('okay\0');
     expect(t.getNode('/leds/b')).toBeDefined();
     expect(t.getNode('/soc/local-intc@5000')).toBeDefined();
+  });
+});
+
+describe.skipIf(!havePeers('dtc', 'cpp'))('nixwrt dtc -@', () => {
+  it('writes the same blob as dtc -@', async () => {
+    mkdirSync(work, { recursive: true });
+    const out = join(work, 'cli.dtb');
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'nixwrt.js');
+    const r = spawnSync(process.execPath, [bin, 'dtc', '-@', '-b', '0', join(dir, 'base.dts'), '-o', out], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const [, ref] = await both('base.dts', true);
+    expect(readFileSync(out)).toEqual(ref);
   });
 });
