@@ -70,6 +70,16 @@ describe('beyond our limits: a typed error with file:line:col', () => {
     expect(e.message).toMatch(/^limits\.dts:2:\d+: nodes nested more than 4000 deep/);
   });
 
+  it('macro calls nested 1,000 deep in arguments', async () => {
+    const e = await compileDtsSource(`#define F(x) x\n/dts-v1/;\n/ { a = <${'F('.repeat(1000)}1${')'.repeat(1000)}>; };\n`, { filename: 'limits.dts' }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(DtError);
+    expect((e as DtError).code).toBe('too-deep');
+    expect((e as DtError).message).toMatch(/^limits\.dts:3:\d+: macro arguments nested more than 400 deep/);
+  });
+
   it('an unfinished expression still names what it expected', async () => {
     const e = await refusal('/dts-v1/;\n/ { a = <(1 ? 2)>; };\n');
     expect(e.code).toBe('syntax');

@@ -17,6 +17,9 @@ export interface Macro {
   builtin?: (at: PPToken) => PPToken;
 }
 
+/** Macro calls nested inside arguments (`F(F(F(...)))`) we expand, each level a recursion. */
+const MAX_ARG_NESTING = 400;
+
 /** Tokens produced from one source-level macro use before we call it runaway. */
 const MAX_EXPANSION_TOKENS = 200_000;
 
@@ -84,6 +87,8 @@ export class Expander {
     private macros: Map<string, Macro>,
     private source: TokenSource,
     private budget: ExpansionBudget = new ExpansionBudget(),
+    /** how many macro arguments deep this expander works (each level is a recursion) */
+    private depth = 0,
   ) {}
 
   private take(): PPToken | undefined {
@@ -188,7 +193,15 @@ export class Expander {
   private expandArg(arg: PPToken[]): PPToken[] {
     const queue = arg.slice();
     let i = 0;
-    const sub = new Expander(this.macros, { next: () => queue[i++] }, this.budget);
+    if (this.depth >= MAX_ARG_NESTING) {
+      const t = this.origin ?? arg[0];
+      throw new DtError(
+        'too-deep',
+        `macro arguments nested more than ${MAX_ARG_NESTING} deep`,
+        t ? { file: t.file, line: t.line, col: Math.max(t.col, 1) } : undefined,
+      );
+    }
+    const sub = new Expander(this.macros, { next: () => queue[i++] }, this.budget, this.depth + 1);
     sub.produced = this.produced;
     sub.origin = this.origin;
     const out: PPToken[] = [];
