@@ -15,6 +15,8 @@ export interface NativeCompileOptions {
   bootCpuid?: number;
   /** skip cpp and feed the file to dtc directly */
   cpp?: boolean;
+  /** dtc -@ (__symbols__) */
+  symbols?: boolean;
 }
 
 function toolError(tool: string, err: unknown): Error {
@@ -45,6 +47,7 @@ export async function nativeCompileDtsFile(path: string, opts: NativeCompileOpti
   const inc = opts.includeDirs ?? [];
   const dtcArgs = ['-q', '-O', 'dtb', '-i', dirname(path), ...inc.flatMap((d) => ['-i', d])];
   if (opts.bootCpuid !== undefined) dtcArgs.push('-b', String(opts.bootCpuid));
+  if (opts.symbols) dtcArgs.push('-@');
   if (opts.cpp === false) {
     try {
       return (await run('dtc', [...dtcArgs, path], { encoding: 'buffer', maxBuffer: 1 << 28 })).stdout;

@@ -1,6 +1,6 @@
 /**
  * The dtc pipeline, one named stage per call: preprocess (cpp) → treeFromSource (parse and
- * merge) → checkTree → applyFixups → writeDtb.
+ * merge) → checkTree → applyFixups (with __symbols__, __fixups__, __local_fixups__) → writeDtb.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -22,6 +22,8 @@ export interface CompileOptions {
   cpp?: boolean;
   /** Read a file as latin-1 text, or undefined when missing; defaults to the file system. */
   readFile?: (path: string) => string | undefined;
+  /** dtc -@: add a /__symbols__ node (label → path) so overlays can refer to this tree's labels. */
+  symbols?: boolean;
   /** Cache of lexed headers, shared between compiles of many files (bench, corpus tests). */
   cache?: PreprocessCache;
 }
@@ -83,7 +85,7 @@ export function compileSync(text: string, filename: string, opts: CompileOptions
         });
   const tree = treeFromSource(source, filename, dir, dtcFiles(includeDirs, opts.readFile));
   checkTree(tree);
-  applyFixups(tree);
+  applyFixups(tree, { symbols: opts.symbols === true });
   if (opts.bootCpuid !== undefined) tree.bootCpuid = opts.bootCpuid;
   return { tree, dtb: writeDtb(tree) };
 }

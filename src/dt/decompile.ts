@@ -51,20 +51,33 @@ export function formatValue(v: Uint8Array): string {
   return `[${Array.from(v, (b) => b.toString(16).padStart(2, '0')).join(' ')}]`;
 }
 
-function node(n: DtNode, depth: number, out: string[]): void {
-  const ind = '\t'.repeat(depth);
-  out.push(`${ind}${depth === 0 ? '/' : n.name} {`);
-  for (const p of n.props) {
-    if (p.deleted) continue;
-    const v = formatValue(p.value);
-    out.push(v === '' ? `${ind}\t${p.name};` : `${ind}\t${p.name} = ${v};`);
+/** Pre-order with an explicit stack (any depth); a string on the stack is a closing line. */
+function nodes(root: DtNode, out: string[]): void {
+  const stack: (DtNode | string)[] = [root];
+  const depth = new Map<DtNode, number>([[root, 0]]);
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (typeof n === 'string') {
+      out.push(n);
+      continue;
+    }
+    const d = depth.get(n)!;
+    const ind = '\t'.repeat(d);
+    if (d > 0) out.push('');
+    out.push(`${ind}${d === 0 ? '/' : n.name} {`);
+    for (const p of n.props) {
+      if (p.deleted) continue;
+      const v = formatValue(p.value);
+      out.push(v === '' ? `${ind}\t${p.name};` : `${ind}\t${p.name} = ${v};`);
+    }
+    stack.push(`${ind}};`);
+    for (let i = n.children.length - 1; i >= 0; i--) {
+      const c = n.children[i]!;
+      if (c.deleted) continue;
+      depth.set(c, d + 1);
+      stack.push(c);
+    }
   }
-  for (const c of n.children) {
-    if (c.deleted) continue;
-    out.push('');
-    node(c, depth + 1, out);
-  }
-  out.push(`${ind}};`);
 }
 
 export function decompileTree(tree: DeviceTree): string {
@@ -73,6 +86,6 @@ export function decompileTree(tree: DeviceTree): string {
     out.push(`/memreserve/ 0x${r.address.toString(16).padStart(16, '0')} 0x${r.size.toString(16).padStart(16, '0')};`);
   }
   if (tree.memreserve.length > 0) out.push('');
-  node(tree.root, 0, out);
+  nodes(tree.root, out);
   return out.join('\n') + '\n';
 }

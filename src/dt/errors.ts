@@ -25,6 +25,8 @@ export type DtErrorCode =
   | 'unbalanced-conditional'
   | 'error-directive'
   | 'bad-dtb'
+  | 'too-deep'
+  | 'expansion-limit'
   | 'no-such-node';
 
 /** Where in the original source a diagnostic points (1-based line and column). */

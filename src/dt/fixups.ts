@@ -11,7 +11,17 @@ function cell(p: DtProperty): number {
   return new DataView(p.value.buffer, p.value.byteOffset, 4).getUint32(0);
 }
 
-export function applyFixups(tree: DeviceTree): void {
+export interface FixupOptions {
+  /** dtc -@: a /__symbols__ node mapping every label to its node's path (each such node gets a phandle). */
+  symbols?: boolean;
+}
+
+/**
+ * dtc's fixups in dtc's order, then (dtc.c after process_checks) `__symbols__` with -@, and
+ * for /plugin/ overlays `__fixups__` (references left for the base tree to resolve) and
+ * `__local_fixups__` (where this blob holds its own phandles, so they can be renumbered).
+ */
+export function applyFixups(tree: DeviceTree, opts: FixupOptions = {}): void {
   const root = tree.root;
   forEachLive(root, dropNameProperty);
 
@@ -72,8 +82,121 @@ export function applyFixups(tree: DeviceTree): void {
   });
 
   forEachLive(root, (n) => {
+    // with -@ a labelled node may be wanted by an overlay: dtc keeps it (even if its labels
+    // were all deleted)
+    if (opts.symbols && n.labels.length > 0) return;
     if (n.omitIfUnused && !n.referenced) deleteNode(n);
   });
+  // dtc finds a free phandle by searching the live tree: the omitted nodes' numbers are free
+  used.clear();
+  forEachLive(root, (n) => {
+    if (n.phandle !== 0 && n.phandle !== 0xffffffff) used.set(n.phandle, n);
+  });
+
+  if (opts.symbols) generateSymbols(tree, phandleOf);
+  if (tree.plugin) {
+    generateFixups(tree);
+    generateLocalFixups(tree);
+  }
+}
+
+/** dtc's build_root_node: the live child of / with that name, else a new one at the end. */
+function rootChild(root: DtNode, name: string): DtNode {
+  const old = root.getChild(name);
+  if (old) return old;
+  const n = new DtNode(name);
+  root.addChild(n);
+  return n;
+}
+
+/** dtc's append_to_property: extend a live property's value, or add it at the end. */
+function appendToProperty(node: DtNode, name: string, data: Uint8Array): void {
+  const p = node.getProperty(name);
+  if (!p) {
+    node.props.push(new DtProperty(name, data));
+    return;
+  }
+  const v = new Uint8Array(p.value.length + data.length);
+  v.set(p.value);
+  v.set(data, p.value.length);
+  p.value = v;
+}
+
+const enc = new TextEncoder();
+
+/**
+ * dtc's generate_label_tree(dti, "__symbols__", true): for each live node in pre-order with
+ * a label list (even one whose labels are all deleted), each live label not yet a property
+ * becomes `label = "/path"`, and the node gets a phandle.
+ */
+function generateSymbols(tree: DeviceTree, phandleOf: (n: DtNode) => number): void {
+  const root = tree.root;
+  let any = false;
+  forEachLive(root, (n) => {
+    if (n.labels.length > 0) any = true;
+  });
+  if (!any) return;
+  const sym = rootChild(root, '__symbols__');
+  forEachLive(root, (n) => {
+    if (n.labels.length === 0) return;
+    for (const l of n.labels) {
+      if (l.deleted || sym.getProperty(l.name)) continue; // dtc warns and keeps the first
+      sym.props.push(new DtProperty(l.name, enc.encode(n.path + '\0')));
+    }
+    phandleOf(n);
+  });
+}
+
+/** Every live phandle reference, pre-order (nodes, then properties, then markers). */
+function forEachPhandleRef(root: DtNode, fn: (n: DtNode, p: DtProperty, offset: number, ref: string) => void): void {
+  forEachLive(root, (n) => {
+    for (const p of n.props) {
+      if (p.deleted) continue;
+      for (const m of p.markers) if (m.kind === 'phandle') fn(n, p, m.offset, m.ref);
+    }
+  });
+}
+
+/** `__fixups__`: for each unresolved label, "path:property:offset" strings, one per use. */
+function generateFixups(tree: DeviceTree): void {
+  const root = tree.root;
+  const refs: [DtNode, DtProperty, number, string][] = [];
+  forEachPhandleRef(root, (n, p, off, ref) => {
+    if (!nodeByRef(root, ref)) refs.push([n, p, off, ref]);
+  });
+  if (refs.length === 0) return;
+  const fn = rootChild(root, '__fixups__');
+  for (const [n, p, off, ref] of refs) appendToProperty(fn, ref, enc.encode(`${n.path}:${p.name}:${off}\0`));
+}
+
+/**
+ * `__local_fixups__`: a tree mirroring the paths of nodes whose properties hold resolved
+ * phandles, each property listing the byte offsets (32-bit cells) of those phandles.
+ */
+function generateLocalFixups(tree: DeviceTree): void {
+  const root = tree.root;
+  const refs: [DtNode, DtProperty, number][] = [];
+  forEachPhandleRef(root, (n, p, off, ref) => {
+    if (nodeByRef(root, ref)) refs.push([n, p, off]);
+  });
+  if (refs.length === 0) return;
+  const lfn = rootChild(root, '__local_fixups__');
+  for (const [n, p, off] of refs) {
+    const names: string[] = [];
+    for (let w: DtNode | null = n; w?.parent; w = w.parent) names.push(w.name);
+    let w = lfn;
+    for (let i = names.length - 1; i >= 0; i--) {
+      let c = w.getChild(names[i]!);
+      if (!c) {
+        c = new DtNode(names[i]!);
+        w.addChild(c);
+      }
+      w = c;
+    }
+    const cell = new Uint8Array(4);
+    new DataView(cell.buffer).setUint32(0, off);
+    appendToProperty(w, p.name, cell);
+  }
 }
 
 /** A `name` property equal to the node's base name is redundant: dtc removes it outright. */

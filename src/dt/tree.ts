@@ -5,6 +5,12 @@
  */
 import { DtError, type SrcPos } from './errors.js';
 
+/**
+ * Deepest node nesting we accept (from source or blob): above dtc's own parser limit (about
+ * 3,330 levels), and low enough for the recursive tree walks to stay within the JS stack.
+ */
+export const MAX_NODE_DEPTH = 4000;
+
 export interface Label {
   name: string;
   deleted: boolean;
@@ -68,8 +74,9 @@ export class DtNode {
   }
   get path(): string {
     if (!this.parent) return '/';
-    const p = this.parent.path;
-    return p === '/' ? `/${this.name}` : `${p}/${this.name}`;
+    const parts: string[] = [];
+    for (let n: DtNode | null = this; n?.parent; n = n.parent) parts.push(n.name);
+    return '/' + parts.reverse().join('/');
   }
   /** Name without the unit address. */
   get basename(): string {
@@ -123,14 +130,46 @@ export function deleteProperty(prop: DtProperty): void {
 }
 
 export function deleteNode(node: DtNode): void {
-  node.deleted = true;
-  for (const c of node.children) if (!c.deleted) deleteNode(c);
-  for (const p of node.props) if (!p.deleted) deleteProperty(p);
-  deleteLabels(node.labels);
+  for (const n of liveNodes(node)) {
+    for (const p of n.props) if (!p.deleted) deleteProperty(p);
+    deleteLabels(n.labels);
+  }
+  for (const n of liveNodes(node)) n.deleted = true;
 }
 
-/** dtc's merge_nodes: fold `add` into `old`, in place. */
-export function mergeNodes(old: DtNode, add: DtNode): DtNode {
+/**
+ * dtc's merge_nodes: fold `from` into `into`, in place. Depth-first in source order exactly as
+ * dtc's recursion (a later sibling of the same name merges over an earlier one), but with an
+ * explicit stack: trees may nest thousands deep.
+ */
+export function mergeNodes(into: DtNode, from: DtNode): DtNode {
+  const stack: { old: DtNode; add: DtNode; i: number }[] = [];
+  const enter = (old: DtNode, add: DtNode) => {
+    mergeHead(old, add);
+    stack.push({ old, add, i: 0 });
+  };
+  enter(into, from);
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    if (f.i >= f.add.children.length) {
+      stack.pop();
+      continue;
+    }
+    const nc = f.add.children[f.i++]!;
+    if (nc.deleted) {
+      const victim = f.old.children.find((c) => c.name === nc.name);
+      if (victim) deleteNode(victim);
+      continue;
+    }
+    const oc = f.old.children.find((c) => c.name === nc.name);
+    if (oc) enter(oc, nc);
+    else f.old.addChild(nc);
+  }
+  return into;
+}
+
+/** The node itself: revive it, add labels, merge properties. */
+function mergeHead(old: DtNode, add: DtNode): void {
   old.deleted = false;
   for (const l of add.labels) addLabel(old.labels, l.name);
   for (const np of add.props) {
@@ -150,23 +189,27 @@ export function mergeNodes(old: DtNode, add: DtNode): DtNode {
       old.props.push(np);
     }
   }
-  for (const nc of add.children) {
-    if (nc.deleted) {
-      const victim = old.children.find((c) => c.name === nc.name);
-      if (victim) deleteNode(victim);
-      continue;
-    }
-    const oc = old.children.find((c) => c.name === nc.name);
-    if (oc) mergeNodes(oc, nc);
-    else old.addChild(nc);
-  }
-  return old;
 }
 
 /** Pre-order over live (not deleted) nodes, as dtc's checks walk the tree. */
 export function forEachLive(node: DtNode, fn: (n: DtNode) => void): void {
-  fn(node);
-  for (const c of node.children) if (!c.deleted) forEachLive(c, fn);
+  for (const n of liveNodes(node)) fn(n);
+}
+
+/**
+ * `node` and its live descendants in pre-order, walked with an explicit stack (no recursion,
+ * so any depth works). A node's children are looked at when the loop body for it has run, so
+ * deleting the current node skips its subtree, as dtc's recursive walks do.
+ */
+export function* liveNodes(node: DtNode): Generator<DtNode> {
+  const stack: DtNode[] = [node];
+  for (let n = stack.pop(); n; n = stack.pop()) {
+    yield n;
+    for (let i = n.children.length - 1; i >= 0; i--) {
+      const c = n.children[i]!;
+      if (!c.deleted) stack.push(c);
+    }
+  }
 }
 
 /** dtc 1.6.1 get_node_by_path: every component must equal a full node name. */
@@ -182,12 +225,7 @@ export function nodeByPath(root: DtNode, path: string): DtNode | undefined {
 }
 
 export function nodeByLabel(root: DtNode, label: string): DtNode | undefined {
-  if (root.labels.some((l) => !l.deleted && l.name === label)) return root;
-  for (const c of root.children) {
-    if (c.deleted) continue;
-    const n = nodeByLabel(c, label);
-    if (n) return n;
-  }
+  for (const n of liveNodes(root)) if (n.labels.some((l) => !l.deleted && l.name === label)) return n;
   return undefined;
 }
 
@@ -198,13 +236,8 @@ export function nodeByRef(root: DtNode, ref: string): DtNode | undefined {
 }
 
 export function nodeByPhandle(root: DtNode, ph: number): DtNode | undefined {
-  if (ph === 0 || ph === 0xffffffff) return undefined;
-  if (root.phandle === ph) return root.deleted ? undefined : root;
-  for (const c of root.children) {
-    if (c.deleted) continue;
-    const n = nodeByPhandle(c, ph);
-    if (n) return n;
-  }
+  if (ph === 0 || ph === 0xffffffff || root.deleted) return undefined;
+  for (const n of liveNodes(root)) if (n.phandle === ph) return n;
   return undefined;
 }
 
@@ -220,6 +253,8 @@ export class DeviceTree {
   plugin = false;
   /** Next candidate phandle (dtc keeps this in a static). */
   nextPhandle = 1;
+  /** Number of the next /plugin/ `fragment@N` (dtc's next_orphan_fragment). */
+  nextFragment = 0;
 
   /** An empty tree (root only), for building DTBs programmatically (FIT images, tests). */
   static create(): DeviceTree {

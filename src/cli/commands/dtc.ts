@@ -1,7 +1,7 @@
 /**
  * `nixwrt dtc`: the device tree compiler. Flags follow dtc: -I/-O are the input/output
  * formats (dts|dtb), -i adds an include directory (for cpp's #include and dtc's /include/),
- * -b sets the boot CPU. Unlike dtc, DTS input runs through the C preprocessor first
+ * -b sets the boot CPU, -@ adds __symbols__. Unlike dtc, DTS input runs through the C preprocessor first
  * (as the kernel's build does; --no-cpp to skip), so -D defines macros.
  */
 import { readFile } from 'node:fs/promises';
@@ -19,6 +19,7 @@ interface DtcFlags {
   bootCpu?: string;
   bootargs?: string;
   cpp: boolean;
+  symbols?: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -42,6 +43,7 @@ export function register(program: Command): void {
     .option('-b, --boot-cpu <n>', 'physical boot CPU id in the header (default: reg of the first /cpus child)')
     .option('--bootargs <str>', 'set /chosen/bootargs (creating /chosen if needed)')
     .option('--no-cpp', 'do not run the C preprocessor on DTS input')
+    .option('-@, --symbols', 'add a /__symbols__ node (labels to paths) so overlays can be applied to this tree')
     .action(async (input: string, flags: DtcFlags) => {
       const inFmt = format(flags.inFormat, '-I') ?? (input.endsWith('.dtb') ? 'dtb' : 'dts');
       const outFmt = format(flags.outFormat, '-O') ?? (inFmt === 'dtb' ? 'dts' : 'dtb');
@@ -49,7 +51,7 @@ export function register(program: Command): void {
       if (inFmt === 'dtb') {
         tree = parseDtb(await readFile(input));
       } else {
-        tree = (await compileDtsFile(input, { includeDirs: flags.include, defines: flags.define, cpp: flags.cpp })).tree;
+        tree = (await compileDtsFile(input, { includeDirs: flags.include, defines: flags.define, cpp: flags.cpp, symbols: flags.symbols === true })).tree;
       }
       if (flags.bootCpu !== undefined) {
         const n = Number(flags.bootCpu);

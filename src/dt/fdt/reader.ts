@@ -1,6 +1,14 @@
-/** DTB reader: validates the header and block bounds, rebuilds a DeviceTree. */
+/**
+ * DTB reader: validates the header and block bounds, rebuilds a DeviceTree, then runs what
+ * `dtc -I dtb` runs on it (the error checks and fixups), so a blob dtc refuses is refused here
+ * with the same kind of typed error. Blobs dtc takes but cannot give back as DTS that compiles
+ * (a named root, an empty node or property name, properties after subnodes) are refused too:
+ * everything this reader accepts decompiles to DTS that compiles to the same blob.
+ */
+import { checkTree } from '../checks.js';
 import { DtError } from '../errors.js';
-import { DeviceTree, DtNode, DtProperty } from '../tree.js';
+import { applyFixups } from '../fixups.js';
+import { DeviceTree, DtNode, DtProperty, MAX_NODE_DEPTH } from '../tree.js';
 import {
   FDT_BEGIN_NODE,
   FDT_END,
@@ -79,9 +87,11 @@ export function readDtb(bytes: Uint8Array): DeviceTree {
       const node = stack.length === 0 ? tree.root : new DtNode(name);
       if (stack.length === 0) {
         if (sawRoot) bad('more than one root node');
+        if (name !== '') throw new DtError('bad-node-name', `invalid DTB: the root node has a name (${JSON.stringify(name)}); DTS cannot express that`);
         sawRoot = true;
-        node.name = name;
       } else {
+        if (name === '') throw new DtError('bad-node-name', `invalid DTB: empty node name under ${stack[stack.length - 1]!.path}`);
+        if (stack.length >= MAX_NODE_DEPTH) throw new DtError('too-deep', `invalid DTB: nodes nested more than ${MAX_NODE_DEPTH} deep`);
         stack[stack.length - 1]!.addChild(node);
       }
       stack.push(node);
@@ -93,6 +103,11 @@ export function readDtb(bytes: Uint8Array): DeviceTree {
       const prop = new DtProperty(stringAt(nameoff), bytes.slice(off, off + len));
       off = (off + len + 3) & ~3;
       const node = stack[stack.length - 1]!;
+      if (node.children.length > 0) {
+        // dtc warns ("subnodes preceding a property") and moves it before them
+        bad(`property ${prop.name} of ${node.path} comes after its subnodes (offset ${tokOff})`);
+      }
+      if (prop.name === '') throw new DtError('bad-property-name', `invalid DTB: empty property name in ${node.path} (offset ${tokOff})`);
       node.props.push(prop);
       if ((prop.name === 'phandle' || prop.name === 'linux,phandle') && len === 4 && node.phandle === 0) {
         node.phandle = new DataView(prop.value.buffer).getUint32(0);
@@ -110,5 +125,9 @@ export function readDtb(bytes: Uint8Array): DeviceTree {
     }
   }
   if (!sawRoot) bad('no root node');
+  // dtc's error checks and fixups, as `dtc -I dtb` runs them: bad names, duplicates, bad
+  // phandles are refused; a `name` property equal to the node's name is dropped
+  checkTree(tree);
+  applyFixups(tree);
   return tree;
 }

@@ -77,8 +77,24 @@ export class StringTable {
 
 const utf8 = new TextEncoder();
 
+/** Pre-order with an explicit stack (any depth); `null` on the stack closes a node. */
+function flattenTree(root: DtNode, out: ByteSink, strings: StringTable): void {
+  const stack: (DtNode | null)[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (n === null) {
+      out.u32(FDT_END_NODE);
+      continue;
+    }
+    if (!n || n.deleted) continue;
+    flattenNode(n, out, strings);
+    stack.push(null);
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]!);
+  }
+}
+
+/** BEGIN_NODE and the properties of one node. */
 function flattenNode(node: DtNode, out: ByteSink, strings: StringTable): void {
-  if (node.deleted) return;
   out.u32(FDT_BEGIN_NODE);
   out.bytes(utf8.encode(node.name));
   out.bytes(new Uint8Array(1));
@@ -92,8 +108,6 @@ function flattenNode(node: DtNode, out: ByteSink, strings: StringTable): void {
     out.bytes(p.value);
     out.align4();
   }
-  for (const c of node.children) flattenNode(c, out, strings);
-  out.u32(FDT_END_NODE);
 }
 
 export interface DtbOptions {
@@ -105,7 +119,7 @@ export interface DtbOptions {
 export function writeDtb(tree: DeviceTree, opts: DtbOptions = {}): Uint8Array {
   const struct = new ByteSink();
   const strings = new StringTable();
-  flattenNode(tree.root, struct, strings);
+  flattenTree(tree.root, struct, strings);
   struct.u32(FDT_END);
   const dtStruct = struct.result();
   const dtStrings = strings.bytes();

@@ -6,6 +6,9 @@
 import { DtError, type SrcPos } from '../errors.js';
 import type { PPToken } from './tokens.js';
 
+/** Deepest #if nesting we evaluate (recursively); kernel sources nest a handful deep. */
+const MAX_IF_NESTING = 256;
+
 interface Val {
   v: bigint;
   u: boolean;
@@ -45,8 +48,25 @@ export function evalIf(toks: PPToken[], pos: SrcPos): boolean {
     return t !== undefined && (t.kind === 'punct' || t.kind === 'other') && t.text === s;
   };
 
+  // nesting of parentheses, unary operators and ?: (each a recursion here)
+  let depth = 0;
+  const enter = (t: PPToken | undefined): void => {
+    if (++depth > MAX_IF_NESTING) {
+      throw new DtError('too-deep', `#if expression nested more than ${MAX_IF_NESTING} deep`, t && t.col > 0 ? { file: t.file, line: t.line, col: t.col } : pos);
+    }
+  };
+
   const primary = (): Val => {
     const t = toks[i++];
+    enter(t);
+    try {
+      return primaryIn(t);
+    } finally {
+      depth--;
+    }
+  };
+
+  const primaryIn = (t: PPToken | undefined): Val => {
     if (!t) return fail('missing expression in #if');
     if (t.kind === 'num') return parseNumber(t.text, { file: t.file, line: t.line, col: t.col });
     if (t.kind === 'chr') return { v: charValue(t.text), u: false };
@@ -107,11 +127,13 @@ export function evalIf(toks: PPToken[], pos: SrcPos): boolean {
   const cond = (): Val => {
     const c = binary(0);
     if (!isOp('?')) return c;
+    enter(toks[i]);
     i++;
     const a = cond();
     if (!isOp(':')) fail("missing ':' in #if expression");
     i++;
     const b = cond();
+    depth--;
     return c.v !== 0n ? a : b;
   };
 

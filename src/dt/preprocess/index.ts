@@ -9,7 +9,7 @@
 import { dirname, join } from 'node:path';
 import { DtError, type SrcPos } from '../errors.js';
 import { evalIf } from './expr.js';
-import { Expander, type Macro } from './macros.js';
+import { Expander, ExpansionBudget, type Macro } from './macros.js';
 import { tokenize, type PPToken } from './tokens.js';
 
 export type Defines = Record<string, string> | string[];
@@ -29,6 +29,8 @@ export interface PreprocessOptions {
   defines: Defines;
   readFile: (path: string) => string | undefined;
   cache?: PreprocessCache | undefined;
+  /** Counts (and limits) what macro expansion produces; a fresh one per run by default. */
+  budget?: ExpansionBudget | undefined;
 }
 
 const DIRECTIVES = new Set(['include', 'include_next', 'define', 'undef', 'if', 'ifdef', 'ifndef', 'elif', 'else', 'endif', 'error', 'warning', 'pragma', 'line', 'ident']);
@@ -65,9 +67,11 @@ class Preprocessor {
   private outLine = 0;
   private atBol = true;
   private prev: PPToken | undefined;
+  private budget: ExpansionBudget;
 
   constructor(private opts: PreprocessOptions) {
     this.cache = opts.cache ?? createPreprocessCache();
+    this.budget = opts.budget ?? new ExpansionBudget();
     const builtin = (name: string, v: string) => this.defineText(name, v, '<built-in>');
     builtin('__STDC__', '1');
     builtin('__STDC_HOSTED__', '1');
@@ -119,7 +123,7 @@ class Preprocessor {
 
   run(text: string, filename: string): string {
     this.frames.push({ path: filename, toks: tokenize(text, filename), i: 0, conds: [] });
-    const exp = new Expander(this.macros, { next: () => this.pull() });
+    const exp = new Expander(this.macros, { next: () => this.pull() }, this.budget);
     for (;;) {
       exp.resetBudget();
       const t = exp.next();
@@ -282,7 +286,7 @@ class Preprocessor {
       pre.push(t);
     }
     let k = 0;
-    const exp = new Expander(this.macros, { next: () => pre[k++] });
+    const exp = new Expander(this.macros, { next: () => pre[k++] }, this.budget);
     const toks: PPToken[] = [];
     for (let t = exp.next(); t; t = exp.next()) toks.push(t);
     if (toks.length === 0) throw new DtError('bad-directive', '#if with no expression', at);
@@ -325,7 +329,7 @@ class Preprocessor {
     let toks = args;
     if (toks[0] && toks[0].kind !== 'str' && toks[0].text !== '<') {
       let k = 0;
-      const exp = new Expander(this.macros, { next: () => args[k++] });
+      const exp = new Expander(this.macros, { next: () => args[k++] }, this.budget);
       toks = [];
       for (let t = exp.next(); t; t = exp.next()) toks.push(t);
     }

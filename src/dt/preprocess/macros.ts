@@ -17,8 +17,42 @@ export interface Macro {
   builtin?: (at: PPToken) => PPToken;
 }
 
+/** Macro calls nested inside arguments (`F(F(F(...)))`) we expand, each level a recursion. */
+const MAX_ARG_NESTING = 400;
+
 /** Tokens produced from one source-level macro use before we call it runaway. */
 const MAX_EXPANSION_TOKENS = 200_000;
+
+/**
+ * What macro expansion may produce for a whole file (all includes, #if lines, arguments):
+ * tokens, and characters of their text (pasting can double a token's length per level).
+ * The largest kernel 6.1 DTS produces 34,426 tokens (55 KB), 1/14 of this; a macro bomb hits it in
+ * a fraction of a second instead of running for minutes and gigabytes.
+ */
+export const MAX_FILE_EXPANSION_TOKENS = 500_000;
+export const MAX_FILE_EXPANSION_CHARS = 8_000_000;
+
+/** Shared by every expander of one preprocessor run. */
+export class ExpansionBudget {
+  tokens = 0;
+  chars = 0;
+  constructor(
+    readonly maxTokens = MAX_FILE_EXPANSION_TOKENS,
+    readonly maxChars = MAX_FILE_EXPANSION_CHARS,
+  ) {}
+  /** Count `n` more tokens with `chars` characters; throws once over either limit. */
+  spend(n: number, chars: number, at: PPToken | undefined): void {
+    this.tokens += n;
+    this.chars += chars;
+    if (this.tokens <= this.maxTokens && this.chars <= this.maxChars) return;
+    const what = this.tokens > this.maxTokens ? `${this.maxTokens} tokens` : `${this.maxChars} characters`;
+    throw new DtError(
+      'expansion-limit',
+      `macro expansion in this file produced more than ${what} (a macro bomb?)`,
+      at ? { file: at.file, line: at.line, col: Math.max(at.col, 1) } : undefined,
+    );
+  }
+}
 
 function hidden(hs: HideSet | null, name: string): boolean {
   for (let h = hs; h; h = h.next) if (h.name === name) return true;
@@ -52,13 +86,21 @@ export class Expander {
   constructor(
     private macros: Map<string, Macro>,
     private source: TokenSource,
+    private budget: ExpansionBudget = new ExpansionBudget(),
+    /** how many macro arguments deep this expander works (each level is a recursion) */
+    private depth = 0,
   ) {}
 
   private take(): PPToken | undefined {
     return this.pending.pop() ?? this.source.next();
   }
   private pushBack(toks: PPToken[]): void {
-    for (let i = toks.length - 1; i >= 0; i--) this.pending.push(toks[i]!);
+    let chars = 0;
+    for (let i = toks.length - 1; i >= 0; i--) {
+      this.pending.push(toks[i]!);
+      chars += toks[i]!.text.length;
+    }
+    this.budget.spend(toks.length, chars, this.origin ?? toks[0]);
     this.produced += toks.length;
     if (this.produced > MAX_EXPANSION_TOKENS) {
       const t = this.origin ?? toks[0];
@@ -151,7 +193,15 @@ export class Expander {
   private expandArg(arg: PPToken[]): PPToken[] {
     const queue = arg.slice();
     let i = 0;
-    const sub = new Expander(this.macros, { next: () => queue[i++] });
+    if (this.depth >= MAX_ARG_NESTING) {
+      const t = this.origin ?? arg[0];
+      throw new DtError(
+        'too-deep',
+        `macro arguments nested more than ${MAX_ARG_NESTING} deep`,
+        t ? { file: t.file, line: t.line, col: Math.max(t.col, 1) } : undefined,
+      );
+    }
+    const sub = new Expander(this.macros, { next: () => queue[i++] }, this.budget, this.depth + 1);
     sub.produced = this.produced;
     sub.origin = this.origin;
     const out: PPToken[] = [];
@@ -171,12 +221,21 @@ export class Expander {
     const expanded = new Map<number, PPToken[]>();
     const body = m.body;
     const out: PPToken[] = [];
+    // the copies of arguments made here are counted by pushBack; this stops one substitution
+    // (a long argument used many times) from growing unboundedly before that
+    const room = Math.max(0, this.budget.maxTokens - this.budget.tokens);
+    const check = (): void => {
+      if (out.length > room) this.budget.spend(out.length, 0, this.origin ?? at);
+    };
+    // an explicit literal, not a spread: one object shape keeps this hot path fast
     const stamp = (t: PPToken, ws: boolean): PPToken => ({
-      ...t,
+      kind: t.kind,
+      text: t.text,
       file: at.file,
       line: at.line,
       col: 0,
       ws,
+      ows: t.ows ?? t.ws,
       bol: false,
       hide: addHide(t.hide, hs),
       mac: true,
@@ -206,14 +265,18 @@ export class Expander {
         if (rhs.length === 0) continue; // pasting a placemarker keeps the left side
         if (lhs.kind === 'pm') {
           out.pop();
-          out.push(...rhs.map((r, k) => stamp(r, k === 0 ? lhs.ws : r.ws)));
+          for (let k = 0; k < rhs.length; k++) out.push(stamp(rhs[k]!, k === 0 ? lhs.ws : rhs[k]!.ws));
+          check();
           continue;
         }
         const joined = paste(lhs, rhs[0]!);
         // cpp in assembler mode keeps both sides of an invalid paste, each with its own spacing
         if (joined) out[out.length - 1] = { ...joined, hide: lhs.hide };
-        else out.push(stamp(rhs[0]!, rhs[0]!.ws));
-        for (const r of rhs.slice(1)) out.push(stamp(r, r.ws));
+        // the right side comes out as its own token with its own spacing (cpp re-reads it;
+        // the padding around a macro argument is not part of it): `cp0 ## -` gives `cp0-`
+        else out.push(stamp(rhs[0]!, rhs[0]!.ows ?? rhs[0]!.ws));
+        for (let k = 1; k < rhs.length; k++) out.push(stamp(rhs[k]!, rhs[k]!.ws));
+        check();
         continue;
       }
       const arg = t.kind === 'id' ? argOf(t.text) : undefined;
@@ -229,7 +292,8 @@ export class Expander {
           if (pasteNext) out.push({ ...t, kind: 'pm', text: '', ws });
           continue;
         }
-        toks.forEach((a, k) => out.push(stamp(a, k === 0 ? ws : a.ws)));
+        for (let k = 0; k < toks.length; k++) out.push(stamp(toks[k]!, k === 0 ? ws : toks[k]!.ws));
+        check();
         continue;
       }
       out.push(stamp(t, ws));
@@ -249,7 +313,10 @@ function stringize(arg: PPToken[]): string {
 
 /** `a ## b`: the joined spelling, if it lexes as exactly one token. */
 function paste(a: PPToken, b: PPToken): PPToken | undefined {
-  const toks = tokenize(a.text + b.text, a.file).filter((t) => t.kind !== 'nl');
+  const text = a.text + b.text;
+  // `/` ## `*` or `/` ## `/` make a comment, not a token
+  if (text.startsWith('/*') || text.startsWith('//')) return undefined;
+  const toks = tokenize(text, a.file).filter((t) => t.kind !== 'nl');
   if (toks.length !== 1) return undefined;
   return { ...a, kind: toks[0]!.kind, text: toks[0]!.text, mac: true };
 }

@@ -23,6 +23,11 @@ export interface PPToken {
   /** 1-based column in the source line; 0 for tokens made by macro expansion */
   col: number;
   ws: boolean;
+  /**
+   * The token's own "whitespace before" flag when `ws` was set from where a macro placed it
+   * (cpp's padding); a failed `##` paste prints the right side with its own flag.
+   */
+  ows?: boolean;
   bol: boolean;
   hide: HideSet | null;
   /** produced by a macro expansion (for cpp's avoid-paste spacing) */

@@ -39,3 +39,8 @@ export function decodeEscapes(s: string, pos: SrcPos): number[] {
 function pushChar(out: number[], c: number): void {
   out.push(c & 0xff);
 }
+
+/** Bytes as a latin-1 string (file names); no spread, so any length works. */
+export function latin1(bytes: number[]): string {
+  return Buffer.from(bytes).toString('latin1');
+}

@@ -6,7 +6,7 @@
  * and dtc's own `/include/ "file"`.
  */
 import { DtError, type SrcPos } from '../errors.js';
-import { decodeEscapes } from './escape.js';
+import { decodeEscapes, latin1 } from './escape.js';
 
 export type TokKind =
   | 'v1'
@@ -167,7 +167,7 @@ export class Lexer {
         const m = LINEMARKER.exec(s);
         if (m) {
           this.advance(i + m[0].length);
-          f.file = String.fromCharCode(...decodeEscapes(m[2]!, this.pos(i)));
+          f.file = latin1(decodeEscapes(m[2]!, this.pos(i)));
           // the marker names the line after it
           f.line = parseInt(m[1]!, 10) - 1;
           continue;
@@ -192,7 +192,7 @@ export class Lexer {
           if (m) {
             const pos = this.pos(i);
             this.advance(i + m[0].length);
-            this.pushInclude(String.fromCharCode(...decodeEscapes(m[1]!, pos)), pos);
+            this.pushInclude(latin1(decodeEscapes(m[1]!, pos)), pos);
             continue;
           }
         }

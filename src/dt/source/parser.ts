@@ -4,7 +4,8 @@
  * dtc's parser actions do.
  */
 import { DtError, type DtErrorCode, type SrcPos } from '../errors.js';
-import { DeviceTree, DtNode, DtProperty, addLabel, deleteNode, mergeNodes, nodeByRef, type Marker } from '../tree.js';
+import { DeviceTree, DtNode, DtProperty, MAX_NODE_DEPTH, addLabel, deleteNode, mergeNodes, nodeByRef, type Marker } from '../tree.js';
+import { latin1 } from './escape.js';
 import { Lexer, type Token, type TokKind } from './lexer.js';
 
 const U64 = 0xffffffffffffffffn;
@@ -167,22 +168,29 @@ export class Parser {
     }
   }
 
-  /** nodedef: '{' proplist subnodes '}' ';' */
+  /**
+   * nodedef: '{' proplist subnodes '}' ';' — with an explicit stack of open nodes rather
+   * than recursion, so nesting as deep as dtc's parser takes (~3,300 levels) is fine.
+   */
   private nodedef(name: string): DtNode {
     const open = this.expectOp('{');
-    const node = new DtNode(name, open.pos);
-    let sawSubnode = false;
+    const top = new DtNode(name, open.pos);
+    const stack: { node: DtNode; sawSubnode: boolean }[] = [{ node: top, sawSubnode: false }];
     for (;;) {
+      const cur = stack[stack.length - 1]!;
+      const node = cur.node;
       if (this.isOp('}')) {
         this.advance();
         this.expectOp(';');
-        return node;
+        stack.pop();
+        if (stack.length === 0) return top;
+        continue;
       }
       const labels: Token[] = [];
       while (this.k() === 'label') labels.push(this.advance());
       const t = this.tok;
       if (t.kind === 'delprop') {
-        if (sawSubnode) this.fail('properties must precede subnodes');
+        if (cur.sawSubnode) this.fail('properties must precede subnodes');
         this.advance();
         if (this.k() !== 'name') this.unexpected('a property name');
         const name = this.advance().text;
@@ -191,16 +199,12 @@ export class Parser {
         p.deleted = true;
         for (const l of labels.reverse()) addLabel(p.labels, l.text);
         node.props.push(p);
-      } else if (t.kind === 'name') {
+        continue;
+      }
+      if (t.kind === 'name') {
         this.advance();
-        if (this.isOp('{')) {
-          const child = this.nodedef(t.text);
-          child.pos = t.pos;
-          for (const l of labels.reverse()) addLabel(child.labels, l.text);
-          node.addChild(child);
-          sawSubnode = true;
-        } else {
-          if (sawSubnode) this.fail('properties must precede subnodes', t.pos);
+        if (!this.isOp('{')) {
+          if (cur.sawSubnode) this.fail('properties must precede subnodes', t.pos);
           let value = new ValueBuilder();
           if (this.isOp('=')) {
             this.advance();
@@ -211,53 +215,56 @@ export class Parser {
           p.markers = value.markers;
           for (const l of labels.reverse()) addLabel(p.labels, l.text);
           node.props.push(p);
+          continue;
         }
-      } else if (t.kind === 'delnode') {
-        this.advance();
-        if (this.k() !== 'name') this.unexpected('a node name');
-        const name = this.advance().text;
-        this.expectOp(';');
-        const child = new DtNode(name, t.pos);
-        child.deleted = true;
-        for (const l of labels.reverse()) addLabel(child.labels, l.text);
-        node.addChild(child);
-        sawSubnode = true;
-      } else if (t.kind === 'omit') {
-        this.advance();
-        const child = this.subnode();
-        child.omitIfUnused = true;
-        for (const l of labels.reverse()) addLabel(child.labels, l.text);
-        node.addChild(child);
-        sawSubnode = true;
-      } else {
+      } else if (t.kind !== 'delnode' && t.kind !== 'omit') {
         this.unexpected("a property, a subnode or '}'");
+      }
+      // a subnode: `name {`, `/delete-node/ name;` or `/omit-if-no-ref/ ...`
+      const child = t.kind === 'name' ? new DtNode(t.text, t.pos) : this.subnodeHead();
+      for (const l of labels.reverse()) addLabel(child.labels, l.text);
+      node.addChild(child);
+      cur.sawSubnode = true;
+      if (!child.deleted) {
+        if (stack.length >= MAX_NODE_DEPTH) this.fail(`nodes nested more than ${MAX_NODE_DEPTH} deep`, t.pos, 'too-deep');
+        this.expectOp('{');
+        stack.push({ node: child, sawSubnode: false });
       }
     }
   }
 
-  /** subnode after /omit-if-no-ref/: labels, then name nodedef (or another keyword). */
-  private subnode(): DtNode {
+  /**
+   * A subnode starting with /delete-node/ or /omit-if-no-ref/: returns the node, complete
+   * when deleted (`/delete-node/ name;`), else named and flagged with its body still to read
+   * (the current token is its '{').
+   */
+  private subnodeHead(): DtNode {
+    let omit = false;
     const labels: Token[] = [];
-    while (this.k() === 'label') labels.push(this.advance());
-    const t = this.tok;
-    let child: DtNode;
-    if (t.kind === 'name') {
-      this.advance();
-      child = this.nodedef(t.text);
-      child.pos = t.pos;
-    } else if (t.kind === 'omit') {
-      this.advance();
-      child = this.subnode();
-      child.omitIfUnused = true;
-    } else if (t.kind === 'delnode') {
-      this.advance();
-      if (this.k() !== 'name') this.unexpected('a node name');
-      child = new DtNode(this.advance().text, t.pos);
-      child.deleted = true;
-      this.expectOp(';');
-    } else this.unexpected('a node name');
-    for (const l of labels.reverse()) addLabel(child.labels, l.text);
-    return child;
+    for (;;) {
+      const t = this.tok;
+      if (t.kind === 'omit') {
+        this.advance();
+        omit = true;
+        while (this.k() === 'label') labels.push(this.advance());
+        continue;
+      }
+      let child: DtNode;
+      if (t.kind === 'delnode') {
+        this.advance();
+        if (this.k() !== 'name') this.unexpected('a node name');
+        child = new DtNode(this.advance().text, t.pos);
+        child.deleted = true;
+        this.expectOp(';');
+      } else if (t.kind === 'name') {
+        this.advance();
+        child = new DtNode(t.text, t.pos);
+        if (!this.isOp('{')) this.unexpected("'{'");
+      } else this.unexpected('a node name');
+      child.omitIfUnused = omit;
+      for (const l of labels.reverse()) addLabel(child.labels, l.text);
+      return child;
+    }
   }
 
   /** propdata: comma-separated strings, <cells>, [bytes], &refs, /incbin/, with labels. */
@@ -268,7 +275,9 @@ export class Parser {
       const t = this.tok;
       if (t.kind === 'string') {
         this.advance();
-        v.bytes.push(...t.bytes!, 0);
+        // a loop, not push(...bytes): a spread of a long string overflows the call stack
+        for (const b of t.bytes!) v.bytes.push(b);
+        v.bytes.push(0);
       } else if (this.isOp('<') || t.kind === 'bits') {
         this.cells(v);
       } else if (this.isOp('[')) {
@@ -347,7 +356,7 @@ export class Parser {
       length = this.integerPrim();
     }
     this.expectOp(')');
-    const name = String.fromCharCode(...nameTok.bytes!);
+    const name = latin1(nameTok.bytes!);
     const files = this.lex.sourceFiles;
     const path = files?.resolve(name, this.lex.currentDir);
     if (!path || !files) this.fail(`/incbin/ "${name}": file not found`, at, 'missing-include');
@@ -364,64 +373,113 @@ export class Parser {
       this.advance();
       return t.value;
     }
-    if (this.isOp('(')) {
-      this.advance();
-      const v = this.expr();
-      this.expectOp(')');
-      return v;
-    }
+    if (this.isOp('(')) return this.parenExpr();
     this.unexpected("a number or '(' expression ')'");
   }
 
-  private expr(): bigint {
-    const cond = this.binary(0);
-    if (!this.isOp('?')) return cond;
-    this.advance();
-    const a = this.expr();
-    this.expectOp(':');
-    const b = this.expr();
-    return cond !== 0n ? a : b;
-  }
-
-  private static LEVELS: string[][] = [
-    ['||'],
-    ['&&'],
-    ['|'],
-    ['^'],
-    ['&'],
-    ['==', '!='],
-    ['<', '>', '<=', '>='],
-    ['<<', '>>'],
-    ['+', '-'],
-    ['*', '/', '%'],
-  ];
-
-  private binary(level: number): bigint {
-    if (level === Parser.LEVELS.length) return this.unary();
-    let left = this.binary(level + 1);
-    const ops = Parser.LEVELS[level]!;
-    while (this.k() === 'op' && ops.includes(this.tok.text)) {
-      const op = this.advance();
-      const right = this.binary(level + 1);
-      left = applyOp(op, left, right);
-    }
-    return left;
-  }
-
-  private unary(): bigint {
-    if (this.k() === 'op') {
-      const op = this.tok.text;
-      if (op === '-' || op === '~' || op === '!') {
+  /**
+   * '(' expr ')' by operator precedence with explicit stacks, not recursion: dtc's parser
+   * takes ~10,000 nested parentheses or unary operators, far more than JS recursion allows.
+   * Same grammar as dtc-parser.y: unary - ~ ! bind tightest, binary levels as in C, and
+   * `a ? b : c` lowest and right-associative.
+   */
+  private parenExpr(): bigint {
+    const ops: StackOp[] = [];
+    const vals: bigint[] = [];
+    const reduce = (): void => {
+      const o = ops.pop()!;
+      if (o.kind === 'unary') {
+        const v = vals.pop()!;
+        vals.push(o.tok.text === '-' ? (U64 + 1n - v) & U64 : o.tok.text === '~' ? ~v & U64 : v === 0n ? 1n : 0n);
+      } else if (o.kind === 'binary') {
+        const b = vals.pop()!;
+        const a = vals.pop()!;
+        vals.push(applyOp(o.tok, a, b));
+      } else if (o.kind === 'else') {
+        const b = vals.pop()!;
+        const a = vals.pop()!;
+        const c = vals.pop()!;
+        vals.push(c !== 0n ? a : b);
+      } else this.fail("syntax error: expected ':'", o.tok.pos);
+    };
+    /** Reduce everything above the innermost '(' that binds at least as tightly as `prec`. */
+    const reduceWhile = (prec: number, rightAssoc: boolean): void => {
+      for (;;) {
+        const top = ops[ops.length - 1];
+        if (!top || top.kind === 'paren' || top.kind === 'then') return;
+        if (rightAssoc ? top.prec <= prec : top.prec < prec) return;
+        reduce();
+      }
+    };
+    ops.push({ kind: 'paren', prec: -1, tok: this.advance() });
+    let operand = true;
+    for (;;) {
+      const t = this.tok;
+      if (operand) {
+        if (t.kind === 'literal' || t.kind === 'char') {
+          this.advance();
+          vals.push(t.value);
+          operand = false;
+        } else if (this.isOp('(')) {
+          ops.push({ kind: 'paren', prec: -1, tok: this.advance() });
+        } else if (this.isOp('-') || this.isOp('~') || this.isOp('!')) {
+          ops.push({ kind: 'unary', prec: UNARY_PREC, tok: this.advance() });
+        } else this.unexpected("a number or '(' expression ')'");
+        continue;
+      }
+      const level = t.kind === 'op' ? BINARY_PREC.get(t.text) : undefined;
+      if (level !== undefined) {
+        reduceWhile(level, false);
+        ops.push({ kind: 'binary', prec: level, tok: this.advance() });
+        operand = true;
+      } else if (this.isOp('?')) {
+        reduceWhile(TERNARY_PREC, true);
+        ops.push({ kind: 'then', prec: TERNARY_PREC, tok: this.advance() });
+        operand = true;
+      } else if (this.isOp(':')) {
+        // close the innermost `? b` (whose b is complete) and continue with the else part
+        for (;;) {
+          const top = ops[ops.length - 1]!;
+          if (top.kind === 'then') break;
+          if (top.kind === 'paren') this.unexpected("')'");
+          reduce();
+        }
+        ops.pop();
+        ops.push({ kind: 'else', prec: TERNARY_PREC, tok: this.advance() });
+        operand = true;
+      } else if (this.isOp(')')) {
+        for (;;) {
+          const top = ops[ops.length - 1]!;
+          if (top.kind === 'paren') break;
+          if (top.kind === 'then') this.unexpected("':'");
+          reduce();
+        }
+        ops.pop();
         this.advance();
-        const v = this.unary();
-        if (op === '-') return (U64 + 1n - v) & U64;
-        if (op === '~') return ~v & U64;
-        return v === 0n ? 1n : 0n;
+        if (ops.length === 0) return vals.pop()!;
+      } else {
+        const inner = ops[ops.length - 1];
+        this.unexpected(inner?.kind === 'then' ? "':'" : "')'");
       }
     }
-    return this.integerPrim();
   }
 }
+
+/** An operator waiting on the expression stack. */
+interface StackOp {
+  kind: 'paren' | 'unary' | 'binary' | 'then' | 'else';
+  prec: number;
+  tok: Token;
+}
+
+const TERNARY_PREC = 0;
+const UNARY_PREC = 100;
+/** C's binary precedence levels as in dtc-parser.y (1 = ||, loosest). */
+const BINARY_PREC = new Map<string, number>(
+  [['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!='], ['<', '>', '<=', '>='], ['<<', '>>'], ['+', '-'], ['*', '/', '%']].flatMap((ops, i) =>
+    ops.map((o): [string, number] => [o, i + 1]),
+  ),
+);
 
 function applyOp(op: Token, a: bigint, b: bigint): bigint {
   const bool = (x: boolean) => (x ? 1n : 0n);
@@ -468,8 +526,8 @@ function applyOp(op: Token, a: bigint, b: bigint): bigint {
 
 /** Overlay fragment for `&ref { }` in a /plugin/ file (dtc's add_orphan_node). */
 function addOrphan(tree: DeviceTree, body: DtNode, ref: string): void {
-  const n = tree.root.children.filter((c) => c.name.startsWith('fragment@')).length;
-  const frag = new DtNode(`fragment@${n}`);
+  // dtc numbers fragments with one counter for the whole file, whatever else is in the tree
+  const frag = new DtNode(`fragment@${tree.nextFragment++}`);
   let prop: DtProperty;
   if (ref.startsWith('/')) {
     prop = new DtProperty('target-path', new TextEncoder().encode(ref + '\0'));
