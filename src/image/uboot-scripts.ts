@@ -37,10 +37,12 @@ function header(device: Device, net: TftpSettings, what: string): string[] {
 
 /**
  * Write firmware.bin to the flash firmware partition. U-Boot runs a script to its end whatever
- * fails, so every step is chained: nothing is erased unless the download succeeded and its
- * size (`${filesize}`, hex without 0x) fits the partition; erase rounds `+len` up to whole
- * sectors, and the copy is of the bytes downloaded (a newer firmware.bin of another size too).
- * Needs U-Boot's hush shell (`&&`, `if`) and `itest`.
+ * fails, so every step is chained: nothing is erased unless the download succeeded, `iminfo`
+ * found a legacy uImage at its start whose header and data CRCs hold (a wrong, truncated or
+ * corrupt kernel; the rootfs after it has no checksum here) and its size (`${filesize}`, hex
+ * without 0x) fits the partition; erase rounds `+len` up to whole sectors, and the copy is of
+ * the bytes downloaded (a newer firmware.bin of another size too). Needs U-Boot's hush shell
+ * (`&&`, `if`), `iminfo` and `itest`.
  */
 export function flashScript(device: Device, net: TftpSettings, cmdline: string, file = 'firmware.bin'): string {
   const flash = device.flash;
@@ -56,9 +58,11 @@ export function flashScript(device: Device, net: TftpSettings, cmdline: string, 
       : []),
     'reset',
   ].join(' && ');
+  const sizeChecked = `if itest 0x\${filesize} -le ${part}; then ${write}; else echo "${file} is larger than the ${part}-byte firmware partition: flash left unchanged"; fi`;
   return [
     ...header(device, net, `Flash ${file}`),
-    `tftpboot ${hexAddress(tftp)} ${file} && if itest 0x\${filesize} -le ${part}; then ${write}; else echo "${file} is larger than the ${part}-byte firmware partition: flash left unchanged"; fi`,
+    `if tftpboot ${hexAddress(tftp)} ${file} && iminfo ${hexAddress(tftp)}; then ${sizeChecked}; ` +
+      `else echo "${file} did not download or is not a valid uImage: flash left unchanged"; fi`,
     '',
   ].join('\n');
 }

@@ -1,8 +1,9 @@
 /**
  * The qemu-malta-uboot device under a real U-Boot (the fixture cache's u-boot-malta, Debian's
  * 2023.01 rebuilt with LZMA and FIT): phramware by the generated tftpboot script over QEMU's
- * TFTP, firmware.bin from NOR flash, and the flash script's safety (a missing and a too large
- * download leave the flash image byte-identical; the old unguarded form erases it). The script
+ * TFTP, firmware.bin from NOR flash, and the flash script's safety (a missing, corrupt,
+ * non-uImage or too large download leaves the flash image byte-identical; the old unguarded form
+ * erases it; a good one gets through to the erase and copy). The script
  * images are checked against mkimage; the kernel's LZMA stream against Debian's qemu_arm64
  * U-Boot's lzmadec, byte for byte.
  */
@@ -107,24 +108,93 @@ describe.skipIf(
     qemu.kill('SIGKILL');
   }, slow(240_000));
 
-  it('leaves the flash byte-identical when firmware.bin is missing or larger than the partition', async () => {
+  /** Pseudo-random bytes (xorshift32): deterministic, and no uImage magic at the start. */
+  function noise(n: number): Buffer {
+    const b = Buffer.alloc(n);
+    let x = 0x12345678;
+    for (let i = 0; i < n; i++) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      b[i] = x & 0xff;
+    }
+    return b;
+  }
+
+  const refused = 'firmware.bin did not download or is not a valid uImage: flash left unchanged';
+
+  it('leaves the flash byte-identical when firmware.bin is missing, corrupt, not a uImage or larger than the partition', async () => {
     const tftp = mkdtempSync(join(work, 'tftp-'));
     copyFileSync(out('flash.scr'), join(tftp, 'flash.scr'));
     const flash = join(work, 'flash-safe.img');
     const { qemu, con } = await start({ boot: 'flash', ubootPrompt: true, tftpDir: tftp, flashImage: flash });
     const before = readFileSync(flash);
     await con.waitFor(PROMPT, 60_000);
-    const missing = await uboot(con, 'tftpboot 0x82000000 flash.scr && source 0x82000000');
+    const source = async () => {
+      const log = await uboot(con, 'tftpboot 0x82000000 flash.scr && source 0x82000000', 60_000);
+      expect(log).not.toMatch(/Eras|Copy to Flash/);
+      return log;
+    };
+    const missing = await source();
     expect(missing).toMatch(/Filename 'firmware\.bin'[\s\S]*TFTP error: 'File not found'/);
-    expect(missing).not.toMatch(/Eras|Copy to Flash/);
-    writeFileSync(join(tftp, 'firmware.bin'), Buffer.alloc(0x380001, 0x5a));
-    const large = await uboot(con, 'tftpboot 0x82000000 flash.scr && source 0x82000000');
+    expect(missing).not.toContain('## Checking Image'); // the download's failure stops the && chain
+    expect(missing).toContain(refused);
+
+    const fw = readFileSync(out('firmware.bin'));
+    const kernel = decodeHeader(fw);
+    const flipped = Buffer.from(fw);
+    flipped[64 + (kernel.size >> 1)]! ^= 0x01; // one bit in the middle of the kernel's LZMA payload
+    writeFileSync(join(tftp, 'firmware.bin'), flipped);
+    const corrupt = await source();
+    expect(corrupt).toContain(`Bytes transferred = ${fw.length} `);
+    expect(corrupt).toMatch(/Verifying Checksum \.\.\. +Bad Data CRC/);
+    expect(corrupt).toContain(refused);
+
+    const random = noise(fw.length);
+    expect(random.readUInt32BE(0)).not.toBe(0x27051956);
+    writeFileSync(join(tftp, 'firmware.bin'), random);
+    const notImage = await source();
+    expect(notImage).toContain(`Bytes transferred = ${fw.length} `);
+    expect(notImage).toContain('Unknown image format!');
+    expect(notImage).toContain(refused);
+
+    // A valid image one byte over the partition: past iminfo, stopped by the size check.
+    writeFileSync(join(tftp, 'firmware.bin'), Buffer.concat([fw, Buffer.alloc(0x380001 - fw.length)]));
+    const large = await source();
     expect(large).toContain('Bytes transferred = 3670017 (380001 hex)');
+    expect(large).toMatch(/Verifying Checksum \.\.\. +OK/);
     expect(large).toContain('firmware.bin is larger than the 0x380000-byte firmware partition: flash left unchanged');
+    expect(large).not.toContain(refused);
     con.send('reset\n'); // -no-reboot: QEMU exits, its flash writes flushed
     await exited(qemu);
     expect(readFileSync(flash).equals(before)).toBe(true);
-  }, slow(180_000));
+  }, slow(240_000));
+
+  it('gets a good firmware.bin past every check to the erase and the copy (stopped there: the copy takes ~30 min)', async () => {
+    const tftp = mkdtempSync(join(work, 'tftp-'));
+    copyFileSync(out('flash.scr'), join(tftp, 'flash.scr'));
+    const fw = readFileSync(out('firmware.bin'));
+    writeFileSync(join(tftp, 'firmware.bin'), fw);
+    const flash = join(work, 'flash-write.img');
+    const { qemu, con } = await start({ boot: 'flash', ubootPrompt: true, tftpDir: tftp, flashImage: flash });
+    const before = readFileSync(flash);
+    await con.waitFor(PROMPT, 60_000);
+    const from = con.text.length;
+    con.send('tftpboot 0x82000000 flash.scr && source 0x82000000\n');
+    await con.waitFor(/Copy to Flash\.\.\./, 120_000, from);
+    qemu.kill('SIGKILL');
+    await exited(qemu);
+    const log = con.text.slice(from).replace(/\r/g, '');
+    expect(log).toMatch(/Verifying Checksum \.\.\. +OK/);
+    expect(log).toMatch(/Erased \d+ sectors/);
+    expect(log).not.toContain(refused);
+    const after = readFileSync(flash);
+    // The partition's last sector that firmware.bin covers was erased (0xFF; the copy, at
+    // ~1.6 KB/s, is still at the start); U-Boot and the environment around it are untouched.
+    const end = 0x60000 + Math.ceil(fw.length / 0x10000) * 0x10000;
+    expect(before.subarray(end - 0x10000, end).every((b) => b === 0xff)).toBe(false);
+    expect(after.subarray(end - 0x10000, end).every((b) => b === 0xff)).toBe(true);
+    expect(after.subarray(0, 0x60000).equals(before.subarray(0, 0x60000))).toBe(true);
+    expect(after.subarray(end).equals(before.subarray(end))).toBe(true);
+  }, slow(240_000));
 
   it('(control) the unguarded script of before erases the partition after the same failed download', async () => {
     const tftp = mkdtempSync(join(work, 'tftp-'));

@@ -3,14 +3,16 @@ import { getDevice } from '../../src/image/devices.js';
 import { defaultTftp, flashScript, scriptImage, tftpbootScript } from '../../src/image/uboot-scripts.js';
 
 describe('U-Boot scripts', () => {
-  it('flashes the GL-MT300N-v2 firmware partition only after a download that fits it', () => {
+  it('flashes the GL-MT300N-v2 firmware partition only after a download that iminfo accepts and that fits it', () => {
     const s = flashScript(getDevice('gl-mt300n-v2'), defaultTftp, 'console=ttyS0');
     expect(s.split('\n').slice(1)).toEqual([
       'setenv ipaddr 192.168.1.1',
       'setenv serverip 192.168.1.2',
-      'tftpboot 0x81000000 firmware.bin && if itest 0x${filesize} -le 0xfb0000; then ' +
+      'if tftpboot 0x81000000 firmware.bin && iminfo 0x81000000; then ' +
+        'if itest 0x${filesize} -le 0xfb0000; then ' +
         'erase 0xbc050000 +0x${filesize} && cp.b 0x81000000 0xbc050000 0x${filesize} && reset; ' +
-        'else echo "firmware.bin is larger than the 0xfb0000-byte firmware partition: flash left unchanged"; fi',
+        'else echo "firmware.bin is larger than the 0xfb0000-byte firmware partition: flash left unchanged"; fi; ' +
+        'else echo "firmware.bin did not download or is not a valid uImage: flash left unchanged"; fi',
       '',
     ]);
   });
@@ -20,9 +22,11 @@ describe('U-Boot scripts', () => {
       const lines = flashScript(getDevice(name), defaultTftp, '').split('\n');
       const risky = lines.filter((l) => /\b(erase|cp\.b|reset)\b/.test(l));
       expect(risky).toHaveLength(1);
-      // The write is reached only through `tftpboot ... &&` and the size check's `then`.
-      expect(risky[0]).toMatch(/^tftpboot \S+ firmware\.bin && if itest 0x\$\{filesize\} -le 0x[0-9a-f]+; then erase /);
+      // The write is reached only through `tftpboot ... && iminfo` (at the download's address)
+      // and the size check's `then`.
+      expect(risky[0]).toMatch(/^if tftpboot (\S+) firmware\.bin && iminfo \1; then if itest 0x\$\{filesize\} -le 0x[0-9a-f]+; then erase /);
       expect(risky[0]!.indexOf('else')).toBeGreaterThan(risky[0]!.indexOf('reset'));
+      expect(risky[0]).toMatch(/; fi; else echo "[^"]*: flash left unchanged"; fi$/);
     }
   });
 
