@@ -1,0 +1,23 @@
+/** Small NARs written by our own writer: every node type, nesting, names that sort, empty files. */
+import { narFromTree, type NarNode } from '../../../src/nix/index.js';
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+export function narSeeds(): Uint8Array[] {
+  const trees: NarNode[] = [
+    { type: 'regular', contents: bytes('hello\n') },
+    { type: 'regular', executable: true, contents: bytes('#!/bin/sh\necho hi\n'.repeat(5)) },
+    { type: 'symlink', target: '../lib/libc.so.6' },
+    { type: 'directory', entries: {} },
+    {
+      type: 'directory',
+      entries: {
+        bin: { type: 'directory', entries: { sh: { type: 'symlink', target: 'busybox' }, busybox: { type: 'regular', executable: true, contents: bytes('\x7fELF') } } },
+        empty: { type: 'regular', contents: new Uint8Array(0) },
+        'lib.so': { type: 'regular', contents: bytes('x'.repeat(13)) },
+        share: { type: 'directory', entries: { a: { type: 'directory', entries: { b: { type: 'directory', entries: { c: { type: 'regular', contents: bytes('deep') } } } } } } },
+      },
+    },
+  ];
+  return trees.map((t) => Buffer.concat([...narFromTree(t)]));
+}

@@ -1,0 +1,28 @@
+/** nix32, hashes (base16, nix32, base64, SRI) and store paths: one per line, each checked on its own. */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  formatHashHex, formatHashNix32, formatHashSRI, isStorePath, nix32Decode, nix32Encode, parseHash, parseNarInfo, storePathBaseName,
+  storePathHashPart,
+} from '../../../src/nix/index.js';
+import { text, typedOk, utf8, type FuzzTarget } from '../target.js';
+import { FIXTURES } from './paths.js';
+
+const target: FuzzTarget = {
+  seeds() {
+    const names = readdirSync(join(FIXTURES, 'cache')).filter((n) => n.endsWith('.narinfo')).sort().slice(0, 8);
+    return names.map((n) => {
+      const info = parseNarInfo(readFileSync(join(FIXTURES, 'cache', n), 'utf8'));
+      const h = info.narHash;
+      return utf8([formatHashNix32(h), info.storePath, formatHashNix32(h).split(':')[1]!, formatHashSRI(h), formatHashHex(h)].join('\n'));
+    });
+  },
+  async run(bytes) {
+    for (const line of text(bytes).split('\n')) {
+      await typedOk(() => nix32Encode(nix32Decode(line.slice(line.indexOf(':') + 1))));
+      await typedOk(() => formatHashNix32(parseHash(line, 'sha256')));
+      await typedOk(() => isStorePath(line) && storePathHashPart(line) + storePathBaseName(line));
+    }
+  },
+};
+export default target;
