@@ -64,6 +64,7 @@ for (const t of o.targets) {
     onProgress: (p) => process.stderr.write(`  ${t}: ${p.iterations} inputs, ${p.seconds.toFixed(0)} s\r`),
   });
   all.push(s);
+  if (s.iterations >= 1000) process.stderr.write('\n');
   console.log(formatTable([s]).split('\n').slice(2).join('\n'));
   for (const c of s.crashes) {
     let where = '';

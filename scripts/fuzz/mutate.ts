@@ -2,7 +2,8 @@
  * Deterministic mutator: the same seed gives the same inputs on every machine. Each mutant is
  * one to four of: bit flips, byte sets, interesting integers written at an offset (8/16/32/64
  * bits, either endianness), splice with another seed, truncation, chunk duplication, chunk
- * removal and ASCII digit/token edits (for the text formats).
+ * removal, a chunk repeated hundreds or thousands of times (deep nesting, long runs), and
+ * tokens inserted from a small generic list or the target's dictionary (for the text formats).
  */
 
 /** xorshift32 (as test/helpers/pseudo-random.ts), with helpers for ranges and choices. */
@@ -39,17 +40,17 @@ const TOKENS = ['\n', ':', ' ', '/', '0', '9', '{', '}', '(', ')', ';', '"', '#'
 /** Cap on mutant size: duplications may grow inputs, but not without bound. */
 const MAX_LEN = 1 << 20;
 
-export function mutate(seed: Uint8Array, others: readonly Uint8Array[], r: Prng): Uint8Array {
-  let b = seed.slice();
+export function mutate(seed: Uint8Array, others: readonly Uint8Array[], r: Prng, dictionary: readonly Uint8Array[] = []): Uint8Array {
+  let b: Uint8Array = seed.slice();
   const steps = 1 + r.below(4);
-  for (let s = 0; s < steps; s++) b = step(b, others, r);
+  for (let s = 0; s < steps; s++) b = step(b, others, r, dictionary);
   return b.length > MAX_LEN ? b.subarray(0, MAX_LEN) : b;
 }
 
-function step(b: Uint8Array, others: readonly Uint8Array[], r: Prng): Uint8Array {
+function step(b: Uint8Array, others: readonly Uint8Array[], r: Prng, dictionary: readonly Uint8Array[]): Uint8Array {
   const n = b.length;
   const at = () => r.below(n);
-  switch (r.below(10)) {
+  switch (r.below(dictionary.length > 0 ? 13 : 11)) {
     case 0: {
       // Bit flips, clustered near one place (headers) or anywhere.
       if (n === 0) return b;
@@ -120,6 +121,29 @@ function step(b: Uint8Array, others: readonly Uint8Array[], r: Prng): Uint8Array
       b.copyWithin(to, from, from + len);
       return b;
     }
+    case 10: {
+      // A short chunk repeated many times: nesting ("(", "a {"), long runs, huge counts.
+      if (n === 0) return b;
+      let from = at();
+      let len = 1 + r.below(Math.min(n - from, 16));
+      if (r.below(2) === 0) {
+        // Half the time an opening bracket or quote at or after `from`, alone: deep nesting.
+        const open = b.subarray(from).findIndex((c) => c === 0x28 || c === 0x5b || c === 0x7b || c === 0x3c || c === 0x22);
+        if (open >= 0) [from, len] = [from + open, 1];
+      }
+      const times = r.pick([64, 500, 3000, 20000]);
+      const unit = b.subarray(from, from + len);
+      const rep = new Uint8Array(Math.min(len * times, MAX_LEN));
+      for (let o = 0; o < rep.length; o += len) rep.set(unit.subarray(0, Math.min(len, rep.length - o)), o);
+      return concat(b.subarray(0, from), rep, b.subarray(from));
+    }
+    case 11:
+    case 12: {
+      // A word from the target's dictionary (keywords, directives, field names), inserted.
+      const w = r.pick(dictionary);
+      const p = r.below(n + 1);
+      return concat(b.subarray(0, p), w, b.subarray(p));
+    }
     default: {
       // A token the text formats care about, inserted or overwritten (repeated now and then).
       const t = new TextEncoder().encode(r.pick(TOKENS).repeat(r.below(8) === 0 ? 1 + r.below(200) : 1));
@@ -142,4 +166,74 @@ function concat(...parts: Uint8Array[]): Uint8Array {
     o += p.length;
   }
   return out;
+}
+
+/** Values a JSON mutation puts in place of another: wrong types, edges, huge and deep ones. */
+function jsonValue(r: Prng): unknown {
+  switch (r.below(14)) {
+    case 0: return null;
+    case 1: return r.below(2) === 0;
+    case 2: return r.pick([0, -1, 1.5, 2 ** 53 + 2, -(2 ** 63), 1e300, 65536, 0x7fffffff]);
+    case 3: return '';
+    case 4: return 'x'.repeat(r.pick([1, 64, 4096, 100_000]));
+    case 5: return r.pick(['\u0000', '..', '/', '../../etc', 'a\nb', '\ud800', 'sshd', 'busybox', '/nix/store/', '10.0.0.1']);
+    case 6: return [];
+    case 7: return {};
+    case 8:
+      // Deep nesting, for recursive walkers; spliced in as text (JSON.stringify would recurse).
+      return `@@deep:${r.pick([100, 3000, 20000])}:${r.pick(['[', '{'])}@@`;
+    case 9: return Object.fromEntries(Array.from({ length: r.pick([2, 500]) }, (_, i) => [`k${i}`, i]));
+    case 10: return JSON.parse('{"__proto__": {"polluted": true}}');
+    case 11: return Array.from({ length: r.pick([2, 1000]) }, (_, i) => i);
+    default: return r.pick(['constructor', 'toString', 'override', 'name', 'options']);
+  }
+}
+
+/**
+ * A structural JSON mutation: parse, then at a random place replace a value, delete or rename
+ * a key, duplicate an array element or add a key; serialize again. Gets past JSON.parse, which
+ * byte mutations mostly do not.
+ */
+export function mutateJson(seed: Uint8Array, r: Prng): Uint8Array | undefined {
+  let root: unknown;
+  try {
+    root = JSON.parse(new TextDecoder().decode(seed));
+  } catch {
+    return undefined;
+  }
+  const holder = { root };
+  for (let step = 1 + r.below(3); step > 0; step--) {
+    // Walk down from the root to a random container, then change one of its slots.
+    let parent: Record<string, unknown> | unknown[] = holder;
+    let key: string | number = 'root';
+    for (let depth = 0; depth < 8; depth++) {
+      const v: unknown = (parent as Record<string | number, unknown>)[key];
+      if (v === null || typeof v !== 'object' || r.below(4) === 0) break;
+      const keys: Array<string | number> = Array.isArray(v) ? v.map((_, i) => i) : Object.keys(v);
+      if (keys.length === 0) break;
+      parent = v as Record<string, unknown>;
+      key = r.pick(keys);
+    }
+    const p = parent as Record<string | number, unknown>;
+    switch (r.below(5)) {
+      case 0:
+        if (Array.isArray(parent)) parent.splice(Number(key), 1);
+        else if (parent !== holder) delete p[key];
+        break;
+      case 1:
+        if (Array.isArray(parent)) parent.splice(Number(key), 0, parent[Number(key)]);
+        else if (parent !== holder) p[`${String(key)}${r.pick(['', 'x', 's'])}`] = p[key];
+        break;
+      case 2:
+        if (!Array.isArray(parent) && parent !== holder) p[r.pick(['name', 'options', 'override', 'extra', '__proto__', 'version'])] = jsonValue(r);
+        else p[key] = jsonValue(r);
+        break;
+      default:
+        p[key] = jsonValue(r);
+    }
+  }
+  const out = JSON.stringify(holder.root).replace(/"@@deep:(\d+):([[{])@@"/g, (_, n: string, open: string) =>
+    open === '[' ? `${'['.repeat(Number(n))}1${']'.repeat(Number(n))}` : `${'{"a":'.repeat(Number(n))}1${'}'.repeat(Number(n))}`,
+  );
+  return new TextEncoder().encode(out);
 }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { memoryUsage } from 'node:process';
-import { Prng, mutate } from './mutate.js';
+import { Prng, mutate, mutateJson } from './mutate.js';
 import type { FuzzTarget, Outcome, TargetName } from './target.js';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -35,14 +35,16 @@ export class TargetWorker {
   private nextId = 0;
   readonly baselineRss = memoryUsage.rss();
 
+  /** `file`: the target module (default targets/<target>.ts); the harness tests pass their own. */
   constructor(
     readonly target: TargetName,
     readonly limits: LimitOptions,
+    readonly file: string = targetFile(target),
   ) {}
 
   private spawn(): Promise<void> {
     const w = new Worker(WORKER, {
-      workerData: { target: this.target },
+      workerData: { file: pathToFileURL(this.file).href },
       execArgv: [],
       stdout: true,
       stderr: true,
@@ -142,6 +144,8 @@ export interface TargetStats {
   seconds: number;
   codes: Record<string, number>;
   crashes: Crash[];
+  /** Seeds that did not parse (each should: a seed that fails only tests the first check). */
+  seedFailures: string[];
 }
 
 export interface FuzzOptions extends LimitOptions {
@@ -160,8 +164,12 @@ export function iterationPrng(seed: number, target: string, i: number): Prng {
   return new Prng(h.readUInt32LE(0));
 }
 
+export function targetFile(name: TargetName): string {
+  return join(import.meta.dirname, 'targets', `${name}.ts`);
+}
+
 export async function loadTarget(name: TargetName): Promise<FuzzTarget> {
-  const mod = (await import(pathToFileURL(join(import.meta.dirname, 'targets', `${name}.ts`)).href)) as { default: FuzzTarget };
+  const mod = (await import(pathToFileURL(targetFile(name)).href)) as { default: FuzzTarget };
   return mod.default;
 }
 
@@ -180,11 +188,12 @@ function signatureOf(r: ExecResult): { kind: CrashKind; signature: string; detai
 export async function fuzzTarget(name: TargetName, opts: FuzzOptions): Promise<TargetStats> {
   const target = await loadTarget(name);
   const seeds = await target.seeds();
+  const dictionary = (target.dictionary ?? []).map((w) => new TextEncoder().encode(w));
   if (seeds.length === 0) throw new Error(`fuzz target ${name} has no seeds`);
   const w = new TargetWorker(name, opts);
   const stats: TargetStats = {
     target: name, seeds: seeds.length, iterations: 0, ok: 0, typed: 0, untyped: 0, hangs: 0, overMemory: 0,
-    maxRssMb: 0, maxHeapMb: 0, seconds: 0, codes: {}, crashes: [],
+    maxRssMb: 0, maxHeapMb: 0, seconds: 0, codes: {}, crashes: [], seedFailures: [],
   };
   const started = performance.now();
   const limitBytes = opts.memMb * 2 ** 20;
@@ -194,7 +203,7 @@ export async function fuzzTarget(name: TargetName, opts: FuzzOptions): Promise<T
     const total = seeds.length + opts.iterations;
     for (let i = 0; i < total; i++) {
       if (opts.seconds !== undefined && performance.now() - started > opts.seconds * 1000) break;
-      const input = i < seeds.length ? seeds[i]! : mutateFor(seeds, opts.seed, name, i - seeds.length);
+      const input = i < seeds.length ? seeds[i]! : mutateFor(seeds, opts.seed, name, i - seeds.length, dictionary, target.json === true);
       const r = await w.exec(input);
       stats.iterations++;
       stats.maxRssMb = Math.max(stats.maxRssMb, mib(r.rss));
@@ -203,6 +212,7 @@ export async function fuzzTarget(name: TargetName, opts: FuzzOptions): Promise<T
       if (!crash && r.rss - w.baselineRss > limitBytes) {
         crash = { kind: 'memory', signature: 'memory', detail: `RSS grew ${mib(r.rss - w.baselineRss)} MiB` };
       }
+      if (i < seeds.length && r.outcome.kind !== 'ok') stats.seedFailures.push(`seed ${i}: ${JSON.stringify(r.outcome)}`);
       if (r.outcome.kind === 'ok') stats.ok++;
       else if (r.outcome.kind === 'typed') {
         stats.typed++;
@@ -237,9 +247,17 @@ export async function fuzzTarget(name: TargetName, opts: FuzzOptions): Promise<T
   return stats;
 }
 
-export function mutateFor(seeds: readonly Uint8Array[], seed: number, name: string, i: number): Uint8Array {
+export function mutateFor(
+  seeds: readonly Uint8Array[], seed: number, name: string, i: number, dictionary: readonly Uint8Array[] = [], json = false,
+): Uint8Array {
   const r = iterationPrng(seed, name, i);
-  return mutate(r.pick(seeds), seeds, r);
+  const from = r.pick(seeds);
+  // JSON inputs: half the mutants are structural (past JSON.parse), half byte-level.
+  if (json && r.below(2) === 0) {
+    const m = mutateJson(from, r);
+    if (m) return m;
+  }
+  return mutate(from, seeds, r, dictionary);
 }
 
 /**

@@ -5,13 +5,11 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
 import { NixwrtError } from '../../src/errors.js';
 import type { FuzzTarget, Outcome } from './target.js';
 
-const { target } = workerData as { target: string };
-const mod = (await import(pathToFileURL(join(import.meta.dirname, 'targets', `${target}.ts`)).href)) as { default: FuzzTarget };
+const { file } = workerData as { file: string };
+const mod = (await import(file)) as { default: FuzzTarget };
 const t = mod.default;
 
 function classify(err: unknown): Outcome {

@@ -17,6 +17,12 @@ const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILr486TsF/MXMOcmIlOFgEfbGvJIfZu
 const base = { device: 'qemu-malta', hostname: 'emu', lock: 'lock.json' };
 
 const target: FuzzTarget = {
+  json: true,
+  dictionary: [
+    '"modules":', '"options":', '"name":', '"device":', '"hostname":', '"packages":', '"overlay":', '"outputs":', '"kernelCmdline":',
+    '"kernelPackage":', '{"name":"sshd","options":{}},', '{"name":"pppoe"},', '"__proto__":', '"constructor":', 'null', 'true', '[]', '{}',
+    '1e309', '-0', '"override"', '{"dir":"x"}', '{"tarball":"x"}', ',',
+  ],
   seeds() {
     const configs = [
       { ...base, modules: [{ name: 'busybox' }] },

@@ -10,6 +10,8 @@ const dir = mkdtempSync(join(tmpdir(), 'nixwrt-fuzz-lock-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 const target: FuzzTarget = {
+  json: true,
+  dictionary: ['"version":', '"cache":', '"url":', '"publicKey":', '"packages":', '"/nix/store/', '"__proto__":', 'null', '{}', '[]', ','],
   seeds() {
     const lock = readFileSync(join(FIXTURES, 'lock.json'));
     const small = Buffer.from(JSON.stringify({ version: 1, cache: { url: 'https://cache.example/', publicKey: 'k-1:AAAA' }, packages: {} }));

@@ -31,7 +31,10 @@ const target: FuzzTarget = {
     // Two pieces, so the decoders see a chunk boundary.
     const mid = Math.floor(bytes.length / 2);
     const pieces = [bytes.subarray(1, Math.max(1, mid)), bytes.subarray(Math.max(1, mid))];
-    for await (const ev of parseNar(decompress(method, pieces))) void ev;
+    async function* source() {
+      yield* pieces;
+    }
+    for await (const ev of parseNar(decompress(method, source()))) void ev;
   },
 };
 export default target;

@@ -1,5 +1,5 @@
 /** Small NARs written by our own writer: every node type, nesting, names that sort, empty files. */
-import { narFromTree, type NarNode } from '../../../src/nix/index.js';
+import { encodeString, narFromTree, type NarNode } from '../../../src/nix/index.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -21,3 +21,7 @@ export function narSeeds(): Uint8Array[] {
   ];
   return trees.map((t) => Buffer.concat([...narFromTree(t)]));
 }
+
+/** The grammar's tokens as they appear on the wire (length, bytes, padding): whole tokens to insert. */
+export const NAR_WORDS: readonly string[] = ['(', ')', 'type', 'regular', 'directory', 'symlink', 'entry', 'name', 'node', 'target', 'contents', 'executable', '']
+  .map((t) => Buffer.from(encodeString(t)).toString('latin1'));

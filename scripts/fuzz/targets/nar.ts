@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NarParser } from '../../../src/nix/index.js';
 import type { FuzzTarget } from '../target.js';
-import { narSeeds } from './nar-trees.js';
+import { NAR_WORDS, narSeeds } from './nar-trees.js';
 import { FIXTURES } from './paths.js';
 
 function parse(bytes: Uint8Array, chunk: number): number {
@@ -14,6 +14,7 @@ function parse(bytes: Uint8Array, chunk: number): number {
 }
 
 const target: FuzzTarget = {
+  dictionary: NAR_WORDS,
   seeds() {
     return [...narSeeds(), new Uint8Array(readFileSync(join(FIXTURES, 'cache-none', 'nar', '0k6jzxs68l5apgbd6yra8ra1j13j94j5ya43w2bmrs056d97j7bx.nar')))];
   },

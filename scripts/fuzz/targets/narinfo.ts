@@ -8,6 +8,10 @@ import { FIXTURES } from './paths.js';
 const key = () => parsePublicKey(readFileSync(join(FIXTURES, 'cache.pub'), 'utf8').trim());
 
 const target: FuzzTarget = {
+  dictionary: [
+    'StorePath: /nix/store/', 'URL: nar/', 'Compression: ', 'FileHash: sha256:', 'FileSize: ', 'NarHash: sha256:', 'NarSize: ', 'References: ',
+    'Deriver: ', 'Sig: ', 'CA: fixed:r:sha256:', 'System: ', '18446744073709551616', '9007199254740993', 'sha512:', 'md5:', '\n',
+  ],
   seeds() {
     const out: Uint8Array[] = [];
     for (const dir of ['cache', 'cache-none', 'cache-zstd']) {

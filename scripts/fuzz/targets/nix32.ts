@@ -9,6 +9,7 @@ import { text, typedOk, utf8, type FuzzTarget } from '../target.js';
 import { FIXTURES } from './paths.js';
 
 const target: FuzzTarget = {
+  dictionary: ['sha256:', 'sha512-', 'sha1:', 'md5:', '/nix/store/', '=', '\n'],
   seeds() {
     const names = readdirSync(join(FIXTURES, 'cache')).filter((n) => n.endsWith('.narinfo')).sort().slice(0, 8);
     return names.map((n) => {
@@ -18,11 +19,14 @@ const target: FuzzTarget = {
     });
   },
   async run(bytes) {
+    let first: Error | undefined;
     for (const line of text(bytes).split('\n')) {
-      await typedOk(() => nix32Encode(nix32Decode(line.slice(line.indexOf(':') + 1))));
-      await typedOk(() => formatHashNix32(parseHash(line, 'sha256')));
-      await typedOk(() => isStorePath(line) && storePathHashPart(line) + storePathBaseName(line));
+      first ??= await typedOk(() => nix32Encode(nix32Decode(line.slice(line.indexOf(':') + 1))));
+      first ??= await typedOk(() => formatHashNix32(parseHash(line, 'sha256')));
+      first ??= await typedOk(() => isStorePath(line) && storePathHashPart(line) + storePathBaseName(line));
     }
+    // Every line was tried; the first typed error is this input's verdict.
+    if (first) throw first;
   },
 };
 export default target;
