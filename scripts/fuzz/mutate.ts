@@ -41,8 +41,11 @@ const TOKENS = ['\n', ':', ' ', '/', '0', '9', '{', '}', '(', ')', ';', '"', '#'
 const MAX_LEN = 1 << 20;
 
 export function mutate(seed: Uint8Array, others: readonly Uint8Array[], r: Prng, dictionary: readonly Uint8Array[] = []): Uint8Array {
-  let b: Uint8Array = seed.slice();
-  const steps = 1 + r.below(4);
+  // A copy (Buffer#slice would be a view: the seed itself would change).
+  let b: Uint8Array = new Uint8Array(seed);
+  // Half the mutants differ from their seed in one place only: a deep change (thousands of
+  // brackets) then meets the code it aims at instead of an earlier syntax error.
+  const steps = r.below(2) === 0 ? 1 : 2 + r.below(3);
   for (let s = 0; s < steps; s++) b = step(b, others, r, dictionary);
   return b.length > MAX_LEN ? b.subarray(0, MAX_LEN) : b;
 }
@@ -89,7 +92,7 @@ function step(b: Uint8Array, others: readonly Uint8Array[], r: Prng, dictionary:
     }
     case 4: {
       // Truncate.
-      return b.slice(0, r.below(n + 1));
+      return b.subarray(0, r.below(n + 1));
     }
     case 5: {
       // Duplicate a chunk in place.
@@ -128,10 +131,11 @@ function step(b: Uint8Array, others: readonly Uint8Array[], r: Prng, dictionary:
       let len = 1 + r.below(Math.min(n - from, 16));
       if (r.below(2) === 0) {
         // Half the time an opening bracket or quote at or after `from`, alone: deep nesting.
-        const open = b.subarray(from).findIndex((c) => c === 0x28 || c === 0x5b || c === 0x7b || c === 0x3c || c === 0x22);
-        if (open >= 0) [from, len] = [from + open, 1];
+        const c = r.pick([0x28, 0x5b, 0x7b, 0x3c, 0x22]); // ( [ { < "
+        const open = b.indexOf(c, from) >= 0 ? b.indexOf(c, from) : b.indexOf(c);
+        if (open >= 0) [from, len] = [open, 1];
       }
-      const times = r.pick([64, 500, 3000, 20000]);
+      const times = r.pick([100, 2000, 20000, 60000]);
       const unit = b.subarray(from, from + len);
       const rep = new Uint8Array(Math.min(len * times, MAX_LEN));
       for (let o = 0; o < rep.length; o += len) rep.set(unit.subarray(0, Math.min(len, rep.length - o)), o);
@@ -149,7 +153,7 @@ function step(b: Uint8Array, others: readonly Uint8Array[], r: Prng, dictionary:
       const t = new TextEncoder().encode(r.pick(TOKENS).repeat(r.below(8) === 0 ? 1 + r.below(200) : 1));
       const p = r.below(n + 1);
       if (r.below(2) === 0) return concat(b.subarray(0, p), t, b.subarray(p));
-      const out = b.slice();
+      const out = new Uint8Array(b);
       out.set(t.subarray(0, Math.max(0, n - p)), p);
       return out;
     }

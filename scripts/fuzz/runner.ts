@@ -187,7 +187,8 @@ function signatureOf(r: ExecResult): { kind: CrashKind; signature: string; detai
 
 export async function fuzzTarget(name: TargetName, opts: FuzzOptions): Promise<TargetStats> {
   const target = await loadTarget(name);
-  const seeds = await target.seeds();
+  // Plain Uint8Array copies: a Buffer seed's slice() is a view, and a mutation would write through it.
+  const seeds = (await target.seeds()).map((s) => new Uint8Array(s));
   const dictionary = (target.dictionary ?? []).map((w) => new TextEncoder().encode(w));
   if (seeds.length === 0) throw new Error(`fuzz target ${name} has no seeds`);
   const w = new TargetWorker(name, opts);
