@@ -12,8 +12,9 @@ const target: FuzzTarget = {
         return (undefined as unknown as { x: number }).x;
       case 3: // a code alone does not make an error typed
         throw Object.assign(new Error('has a code, but is not ours'), { code: 'ENOENT' });
-      case 4: // a hang
-        for (;;);
+      case 4: // a hang (blocked, not spinning: the test costs no CPU while it waits)
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+        return undefined;
       case 5: {
         // heap exhaustion: the worker's heap limit ends it
         const keep: number[][] = [];

@@ -21,9 +21,14 @@ const target: FuzzTarget = {
   async run(bytes) {
     let first: Error | undefined;
     for (const line of text(bytes).split('\n')) {
-      first ??= await typedOk(() => nix32Encode(nix32Decode(line.slice(line.indexOf(':') + 1))));
+      if (line.startsWith('/')) {
+        first ??= await typedOk(() => isStorePath(line) || storePathHashPart(line) + storePathBaseName(line));
+        continue;
+      }
       first ??= await typedOk(() => formatHashNix32(parseHash(line, 'sha256')));
-      first ??= await typedOk(() => isStorePath(line) && storePathHashPart(line) + storePathBaseName(line));
+      const digest = line.slice(line.indexOf(':') + 1);
+      // A SHA-256 in nix32 (52 characters) also through the codec itself, both ways.
+      if (digest.length === 52) first ??= await typedOk(() => nix32Encode(nix32Decode(digest)));
     }
     // Every line was tried; the first typed error is this input's verdict.
     if (first) throw first;
