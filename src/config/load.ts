@@ -97,6 +97,21 @@ async function throwSite(err: unknown, abs: string): Promise<string> {
   return abs;
 }
 
+/** Deepest nesting a config or lock may have: deeper values would overflow recursive walkers (merge, checks, messages). */
+const MAX_NESTING = 64;
+
+/** Whether arrays/objects in `v` nest deeper than `limit`; iterative, so any depth is safe to ask about. */
+function nestedDeeperThan(v: unknown, limit: number): boolean {
+  const todo: Array<[unknown, number]> = [[v, 0]];
+  while (todo.length > 0) {
+    const [x, depth] = todo.pop()!;
+    if (x === null || typeof x !== 'object' || ArrayBuffer.isView(x)) continue;
+    if (depth >= limit) return true;
+    for (const c of Object.values(x)) todo.push([c, depth + 1]);
+  }
+  return false;
+}
+
 const KNOWN_KEYS = new Set(['device', 'hostname', 'lock', 'packages', 'modules', 'overlay', 'kernelCmdline', 'kernelPackage', 'outputs', '$schema']);
 
 /** Check the top-level shape; module options are checked by the modules themselves. */
@@ -105,6 +120,7 @@ export function checkConfigShape(raw: unknown, where: string): NixwrtConfig {
     throw new ConfigError('config-invalid', `${where}: ${msg}`);
   };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('the config must be an object');
+  if (nestedDeeperThan(raw, MAX_NESTING)) bad(`values nest deeper than ${MAX_NESTING} levels`);
   const c = raw as Record<string, unknown>;
   for (const k of Object.keys(c)) if (!KNOWN_KEYS.has(k)) bad(`unknown key '${k}'`);
   const device = c.device;
@@ -181,6 +197,7 @@ export function parseLock(raw: unknown, abs: string): Lock {
   };
   const l = raw as Partial<LockFile>;
   if (typeof l !== 'object' || l === null) bad('not an object');
+  if (nestedDeeperThan(l, MAX_NESTING)) bad(`values nest deeper than ${MAX_NESTING} levels`);
   if (l.version !== 1) bad(`unsupported version ${String(l.version)} (expected 1)`);
   if (typeof l.cache?.url !== 'string' || typeof l.cache.publicKey !== 'string') bad('cache.url and cache.publicKey must be strings');
   if (!/^[^:\s]+:[A-Za-z0-9+/]+=*$/.test(l.cache!.publicKey)) bad(`cache.publicKey '${l.cache!.publicKey}' is not name:base64`);

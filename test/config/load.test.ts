@@ -61,4 +61,15 @@ describe('lock', () => {
     expect(() => parseLock({ ...base, cache: { url: 'x', publicKey: 'nokey' } }, 'l')).toThrow(/not name:base64/);
     expect(parseLock(base, '/l').cacheUrl).toBe('http://x');
   });
+  it('refuses values nested deeper than 64 levels with a typed error (found by the fuzzer: String() of them overflowed the stack)', () => {
+    const deep = (n: number): unknown => JSON.parse(`${'['.repeat(n)}1${']'.repeat(n)}`);
+    const base = { version: 1, cache: { url: 'http://x', publicKey: 'k:AAAA' }, packages: {} };
+    expect(() => parseLock({ ...base, version: deep(20000) }, 'l')).toThrow(expect.objectContaining({ code: 'lock-invalid', message: 'l: values nest deeper than 64 levels' }));
+    expect(() => parseLock({ ...base, version: deep(60) }, 'l')).toThrow(/unsupported version/);
+    const config = { device: 'd', hostname: 'h', lock: 'l' };
+    expect(() => checkConfigShape({ ...config, modules: [{ name: 'sshd', options: { x: deep(20000) } }] }, 'c.json')).toThrow(
+      expect.objectContaining({ code: 'config-invalid', message: 'c.json: values nest deeper than 64 levels' }),
+    );
+    expect(() => checkConfigShape({ ...config, modules: [{ name: 'sshd', options: { x: deep(60) } }] }, 'c.json')).not.toThrow();
+  });
 });
