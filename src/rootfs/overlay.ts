@@ -10,6 +10,7 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { byteString, compareByteStrings, fsPath } from '../util/byte-string.js';
 import { RootfsError } from './errors.js';
 import type { TreeNode } from './tree.js';
 
@@ -24,13 +25,14 @@ export async function overlayFromDir(dir: string, mtime: number): Promise<Overla
   const walk = async (host: string, rel: string): Promise<void> => {
     let names: string[];
     try {
-      names = (await readdir(host)).sort();
+      // Names are bytes (src/util/byte-string.ts), in byte order as mksquashfs sorts them.
+      names = (await readdir(fsPath(host), { encoding: 'buffer' })).map(byteString).sort(compareByteStrings);
     } catch (err) {
       throw new RootfsError('overlay-unreadable', `overlay ${dir}: cannot read ${host} (${(err as Error).message})`, { cause: err });
     }
     for (const name of names) {
       const p = join(host, name);
-      const st = await lstat(p);
+      const st = await lstat(fsPath(p));
       const path = `${rel}/${name}`;
       const meta = { mode: st.mode & 0o7777, uid: 0, gid: 0, mtime };
       if (st.isDirectory()) {
@@ -39,7 +41,7 @@ export async function overlayFromDir(dir: string, mtime: number): Promise<Overla
       } else if (st.isFile()) {
         out.push({ path, node: { ...meta, type: 'file', content: { kind: 'host-file', path: p, size: st.size } } });
       } else if (st.isSymbolicLink()) {
-        out.push({ path, node: { ...meta, mode: 0o777, type: 'symlink', target: await readlink(p) } });
+        out.push({ path, node: { ...meta, mode: 0o777, type: 'symlink', target: byteString(await readlink(fsPath(p), { encoding: 'buffer' })) } });
       } else {
         throw new RootfsError('overlay-unsupported', `overlay ${dir}: ${path} is not a file, directory or symlink (put device nodes in a tarball overlay)`);
       }

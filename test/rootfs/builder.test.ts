@@ -6,6 +6,8 @@ import { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import type { NarNode } from '../../src/nix/nar/index.js';
 import { buildRootfs, buildTime } from '../../src/rootfs/builder.js';
+import { overlayFromDir } from '../../src/rootfs/overlay.js';
+import { bytesOf as byteStringBytes } from '../../src/util/byte-string.js';
 import { evalModules, sp } from '../config/helpers.js';
 import { bytesOf, dump, fakeClosure, lookup } from './helpers.js';
 
@@ -99,6 +101,23 @@ describe('buildRootfs', () => {
     expect((await bytesOf(lookup(root, '/usr/share/x.txt'))).toString()).toBe('x-bytes');
     expect(lookup(root, '/usr/share/x.txt')).toMatchObject({ uid: 0, mode: 0o600 });
     expect(lookup(root, '/etc/passwd')?.type).toBe('file');
+  });
+
+  it('reads a directory overlay with names and link targets as bytes (not UTF-8, not lost)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nixwrt-overlay-'));
+    const d = Buffer.from(dir);
+    const at = (...parts: Buffer[]) => Buffer.concat([d, ...parts.flatMap((p) => [Buffer.from('/'), p])]);
+    writeFileSync(at(Buffer.from([0xfe])), 'fe');
+    writeFileSync(at(Buffer.from([0xff])), 'ff');
+    symlinkSync(Buffer.from([0x74, 0x80]), at(Buffer.from('link')));
+    const entries = await overlayFromDir(dir, 0);
+    expect(entries.map((e) => byteStringBytes(e.path).toString('hex'))).toEqual(
+      [Buffer.from('/link'), Buffer.from([0x2f, 0xfe]), Buffer.from([0x2f, 0xff])].map((b) => b.toString('hex')),
+    );
+    const link = entries.find((e) => e.path === '/link')!.node;
+    expect(link.type === 'symlink' && byteStringBytes(link.target)).toEqual(Buffer.from([0x74, 0x80]));
+    const ff = entries.find((e) => byteStringBytes(e.path).equals(Buffer.from([0x2f, 0xff])))!.node;
+    expect((await bytesOf(ff)).toString()).toBe('ff');
   });
 
   it('refuses an overlay file over a directory and an overlay into /nix/store', async () => {
