@@ -186,7 +186,8 @@ class SubstituterSet {
           } catch (err) {
             if (this.signal.aborted) throw err;
             // Nix disables an unreachable substituter and goes on with the others.
-            const msg = `${url}/nix-cache-info: ${(err as Error).message}`;
+            const why = (err as Error).message;
+            const msg = why.includes(`${url}/nix-cache-info`) ? why : `${url}/nix-cache-info: ${why}`;
             this.skipped.push(msg);
             this.progress({ type: 'substituter-skipped', url, error: msg });
             return null;
@@ -249,7 +250,9 @@ class SubstituterSet {
     }
     const what = referrer ? `${storePath} (a reference of ${referrer})` : storePath;
     if (notes.length === 0) notes.push('no substituters');
-    throw new FetchError(untrusted ? 'untrusted' : 'not-found', `${what}: ${notes.join('; ')}`);
+    // Every substituter unreachable: a network fault, not a missing path.
+    const code = untrusted ? 'untrusted' : subs.length === 0 && this.skipped.length > 0 ? 'network' : 'not-found';
+    throw new FetchError(code, `${what}: ${notes.join('; ')}`);
   }
 
   close(): void {

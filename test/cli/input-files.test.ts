@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { slow } from '../helpers/slack.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'nixwrt-input-files-'));
@@ -32,6 +33,10 @@ const cases: Array<[string, string[], string]> = [
   ['mkimage -d (missing)', ['mkimage', '-A', 'mips', '-d', absent, out], 'no-such-file'],
   ['mkimage -d (directory)', ['mkimage', '-A', 'mips', '-d', work, out], 'is-a-directory'],
   ['mkimage IMAGE (directory)', ['mkimage', '-A', 'mips', '-d', file, work], 'is-a-directory'],
+  ['dtc IN.dts (missing)', ['dtc', absent, '-o', out], 'no-such-file'],
+  ['dtc IN.dts (directory)', ['dtc', work, '-o', out], 'is-a-directory'],
+  ['dtc IN.dtb (missing)', ['dtc', '-I', 'dtb', absent, '-o', out], 'no-such-file'],
+  ['dtc -o (directory)', ['dtc', file, '-o', work], 'is-a-directory'],
 ];
 
 describe('input files named on the command line', () => {
@@ -45,4 +50,17 @@ describe('input files named on the command line', () => {
       expect(readdirSync(work).sort()).toEqual(before);
     });
   }
+});
+
+describe('an unreachable binary cache', () => {
+  it('is a [network] error naming the URL once, not a missing path', () => {
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    const url = 'http://127.0.0.1:9';
+    const key = 'nixwrt-fixtures-1:DxjkqEKTszonhSv8zqYdP0s1fwSd5NcOOw+PF/Bm6VE=';
+    const r = nixwrt('fetch', '--substituter', url, '--trusted-public-key', key, '--cache-dir', join(work, 'cache'),
+      '/nix/store/lxnkn1nh9hpbwg24p1hgcjrig5m5m82z-busybox-1.35.0');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\[network\]\n$/);
+    expect(r.stderr.split(`${url}/nix-cache-info`).length - 1).toBe(1);
+  }, slow(60_000));
 });

@@ -4,11 +4,11 @@
  * -b sets the boot CPU, -@ adds __symbols__. Unlike dtc, DTS input runs through the C preprocessor first
  * (as the kernel's build does; --no-cpp to skip), so -D defines macros.
  */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { compileDtsFile, decompile, parseDtb, toDtb, type DeviceTree } from '../../dt/index.js';
 import { DtError } from '../../dt/errors.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
+import { readInputFile, requireInputFile, requireOutputPath } from '../../util/input-file.js';
 
 interface DtcFlags {
   inFormat?: string;
@@ -47,10 +47,12 @@ export function register(program: Command): void {
     .action(async (input: string, flags: DtcFlags) => {
       const inFmt = format(flags.inFormat, '-I') ?? (input.endsWith('.dtb') ? 'dtb' : 'dts');
       const outFmt = format(flags.outFormat, '-O') ?? (inFmt === 'dtb' ? 'dts' : 'dtb');
+      if (flags.out !== undefined) await requireOutputPath(flags.out, 'output');
       let tree: DeviceTree;
       if (inFmt === 'dtb') {
-        tree = parseDtb(await readFile(input));
+        tree = parseDtb(await readInputFile(input, 'input DTB'));
       } else {
+        await requireInputFile(input, 'input DTS');
         tree = (await compileDtsFile(input, { includeDirs: flags.include, defines: flags.define, cpp: flags.cpp, symbols: flags.symbols === true })).tree;
       }
       if (flags.bootCpu !== undefined) {
