@@ -69,7 +69,9 @@ export interface BuildOptions {
 export type BuildProgress =
   | { kind: 'fetch'; event: FetchProgress }
   /** File bytes of the rootfs through the squashfs data stage. */
-  | { kind: 'squashfs'; done: number; total: number };
+  | { kind: 'squashfs'; done: number; total: number }
+  /** The kernel's LZMA encode (a cache miss; seconds to a minute): its payload size, start and end. */
+  | { kind: 'kernel-lzma'; phase: 'start' | 'done'; bytes: number };
 
 export interface BuildResult {
   outDir: string;
@@ -146,7 +148,8 @@ async function buildOnce(opts: BuildOptions): Promise<BuildResult> {
       // Read and objcopied inside the first 'kernel' stage that misses, once.
       const rawOnce = () => (raw ??= readVmlinux().then((v) => rawKernel(device, v)));
       const kernelFor = async (d: Uint8Array) => {
-        const k = await cachedKernelLzma(store, pool, { narHash: fetched.kernel.narHash, device, dtb: d }, rawOnce);
+        const onEncode = opts.onProgress && ((e: { phase: 'start' | 'done'; bytes: number }) => opts.onProgress!({ kind: 'kernel-lzma', ...e }));
+        const k = await cachedKernelLzma(store, pool, { narHash: fetched.kernel.narHash, device, dtb: d }, rawOnce, onEncode);
         return uImageOf(device, k.lzma, k.entry, { name: `nixwrt ${system.hostname}`.slice(0, 31), time });
       };
       const dtsRoot = await timer.time('unpack-dts', () => unpackStoreObject(fetched.dts!, sources.dts!, join(sources.cacheDir, 'unpacked')));

@@ -50,6 +50,8 @@ export async function cachedKernelLzma(
   pool: TaskPool,
   k: { narHash: string; device: Device; dtb: Uint8Array },
   raw: () => Promise<RawImage>,
+  /** Told the payload size before an encode (a cache miss) and 'done' after: a progress line. */
+  onEncode?: (e: { phase: 'start' | 'done'; bytes: number }) => void,
 ): Promise<{ lzma: Uint8Array; entry: number }> {
   // The kernel stage (and the DT compiler under it) loads only for devices that need it.
   const { KERNEL_LZMA, kernelLzma, kernelEntry, kernelPayload } = await import('../image/kernel-stage.js');
@@ -65,7 +67,11 @@ export async function cachedKernelLzma(
   };
   const r = await cachedArtefact(store, inputs, async () => {
     const image = await raw();
-    const lzma = await kernelLzma(kernelPayload(image, k.dtb), pool);
+    const payload = kernelPayload(image, k.dtb);
+    const bytes = payload.length;
+    onEncode?.({ phase: 'start', bytes });
+    const lzma = await kernelLzma(payload, pool);
+    onEncode?.({ phase: 'done', bytes });
     const out = new Uint8Array(4 + lzma.length);
     new DataView(out.buffer).setUint32(0, kernelEntry(k.device, image), true);
     out.set(lzma, 4);

@@ -115,3 +115,25 @@ function sum(xs: Iterable<number>): number {
   for (const x of xs) s += x;
   return s;
 }
+
+/**
+ * A line for the kernel's LZMA encode, which reports no progress of its own (it runs in a worker
+ * thread as one task): its size and the seconds it has taken, redrawn every second, then done.
+ */
+export function kernelLzmaBar(bars: ProgressBars, label = 'kernel', now = () => Date.now()): (e: { phase: 'start' | 'done'; bytes: number }) => void {
+  let timer: NodeJS.Timeout | undefined;
+  let started = 0;
+  const detail = (bytes: number) => `LZMA of ${megabytes(bytes)}, ${Math.round((now() - started) / 1000)} s`;
+  return (e) => {
+    if (e.phase === 'start') {
+      started = now();
+      bars.set(label, 0, 1, detail(e.bytes));
+      clearInterval(timer);
+      timer = setInterval(() => bars.set(label, 0, 1, detail(e.bytes)), 1000);
+      timer.unref();
+    } else {
+      clearInterval(timer);
+      bars.set(label, 1, 1, detail(e.bytes));
+    }
+  };
+}

@@ -25,14 +25,19 @@ describe('kernel stage cache', () => {
     const pool = createPool({ threads: 0 });
     let asked = 0;
     const rawOf = async () => (asked++, raw);
-    const first = await cachedKernelLzma(store, pool, { narHash, device, dtb }, rawOf);
+    const events: string[] = [];
+    const onEncode = (e: { phase: string; bytes: number }) => events.push(`${e.phase} ${e.bytes}`);
+    const first = await cachedKernelLzma(store, pool, { narHash, device, dtb }, rawOf, onEncode);
     expect(asked).toBe(1);
+    // A miss reports the encode (the build's progress line); a hit below reports nothing.
+    expect(events).toEqual([`start ${raw.data.length + dtb.length}`, `done ${raw.data.length + dtb.length}`]);
     expect(Array.from(decodeLzmaAlone(first.lzma))).toEqual([...raw.data, ...dtb]);
     expect(first.entry).toBe(device.entryAddress === 'elf' ? 0x80000400 : device.entryAddress);
     const never = async (): Promise<RawImage> => {
       throw new Error('the vmlinux was read on a hit');
     };
-    const again = await cachedKernelLzma(store, pool, { narHash, device, dtb }, never);
+    const again = await cachedKernelLzma(store, pool, { narHash, device, dtb }, never, onEncode);
+    expect(events).toHaveLength(2);
     expect(again.entry).toBe(first.entry);
     expect(Buffer.from(again.lzma).equals(Buffer.from(first.lzma))).toBe(true);
     // Another DTB or another kernel is another entry.

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fetchBar, progressFor, ProgressBars, type TtyLike } from '../../src/cli/progress.js';
+import { fetchBar, kernelLzmaBar, progressFor, ProgressBars, type TtyLike } from '../../src/cli/progress.js';
 import { slow } from '../helpers/slack.js';
 
 function fakeTty(isTTY = true): TtyLike & { text: string } {
@@ -16,6 +16,20 @@ function fakeTty(isTTY = true): TtyLike & { text: string } {
 }
 
 describe('progress bars', () => {
+  it("show the kernel's LZMA encode: its size and the seconds it has run, then done", async () => {
+    const tty = fakeTty();
+    const bars = new ProgressBars(tty, { intervalMs: 5 });
+    let t = 1_000_000;
+    const bar = kernelLzmaBar(bars, 'kernel', () => t);
+    bar({ phase: 'start', bytes: 5_912_980 });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(tty.text).toContain(`kernel [${'-'.repeat(30)}]   0%  LZMA of 5.9 MB, 0 s`);
+    t += 12_000;
+    bar({ phase: 'done', bytes: 5_912_980 });
+    bars.finish();
+    expect(tty.text).toContain(`kernel [${'#'.repeat(30)}] 100%  LZMA of 5.9 MB, 12 s`);
+  });
+
   it('are not made for a stream that is not a TTY, nor with quiet (--json)', () => {
     expect(progressFor(fakeTty(false))).toBeUndefined();
     expect(progressFor({ write: () => true })).toBeUndefined();

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { collect, parseJobs, parseSize } from '../options.js';
-import { fetchBar, megabytes, progressFor } from '../progress.js';
+import { fetchBar, kernelLzmaBar, megabytes, progressFor } from '../progress.js';
 import { build, type BuildOptions, type BuildOutput, type BuildResult } from '../../build.js';
 import { isNixwrtError } from '../../errors.js';
 import { cleanUpOnSignals } from '../../nix/temp-files.js';
@@ -29,11 +29,16 @@ export function register(program: Command): void {
       // --watch (reports are printed between builds, where the bars would redraw).
       const bars = progressFor(process.stderr, { quiet: o.json || o.watch });
       const onFetch = bars && fetchBar(bars);
+      const onKernel = bars && kernelLzmaBar(bars);
       const opts: BuildOptions = {
         config,
         onProgress:
           bars &&
-          ((e) => (e.kind === 'fetch' ? onFetch!(e.event) : bars.set('squashfs', e.done, e.total, `${megabytes(e.done)}/${megabytes(e.total)} of files`))),
+          ((e) => {
+            if (e.kind === 'fetch') onFetch!(e.event);
+            else if (e.kind === 'kernel-lzma') onKernel!(e);
+            else bars.set('squashfs', e.done, e.total, `${megabytes(e.done)}/${megabytes(e.total)} of files`);
+          }),
         outputs,
         outDir: o.out,
         substituters: o.substituter.length ? o.substituter : undefined,
