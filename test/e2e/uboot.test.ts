@@ -7,9 +7,10 @@
  * images are checked against mkimage; the kernel's LZMA stream against Debian's qemu_arm64
  * U-Boot's lzmadec, byte for byte.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build, type BuildResult } from '../../src/build.js';
@@ -216,9 +217,10 @@ describe.skipIf(
     const tftp = mkdtempSync(join(work, 'tftp-'));
     const dtsRoot = join(work, 'cache', 'unpacked', readdirSync(join(work, 'cache', 'unpacked')).find((d) => d.includes('linux-dts'))!);
     writeFileSync(join(work, 'malta.dtb'), await compileDeviceTree(getDevice('qemu-malta-uboot'), dtsRoot, manifest.cmdlines.firmware!));
-    execFileSync(process.execPath, [
+    // Asynchronous: the kernel's LZMA takes a minute on a loaded machine (vitest's RPC deadline).
+    await promisify(execFile)(process.execPath, [
       join(root, 'bin', 'nixwrt.js'), 'kernel', fixtureFile('kernel-malta', 'vmlinux')!, '--fit', '--dtb', join(work, 'malta.dtb'), '--name', 'nixwrt fit', '-o', join(tftp, 'kernel.itb'),
-    ], { stdio: 'ignore' });
+    ]);
     const { qemu, con } = await start({ boot: 'flash', ubootPrompt: true, tftpDir: tftp });
     await con.waitFor(PROMPT, 60_000);
     const from = con.text.length;

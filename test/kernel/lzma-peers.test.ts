@@ -85,7 +85,7 @@ describe.skipIf(!havePeers('lzma_alone', 'xz', 'python3'))('lzma against peer de
     // Asynchronous: 225 decodes take a minute on a loaded machine, past vitest's RPC deadline.
     const sdk = await promisify(execFile)('sh', ['-c', 'for f in c-*.lzma; do lzma_alone d "$f" "$f.out" 2>/dev/null && cmp -s "$f.out" combo.raw && echo "$f"; done'], { cwd: dir });
     expect(sdk.stdout.toString().trim().split('\n').sort()).toEqual([...names].sort());
-    const py = spawnSync('python3', ['-c', `
+    const py = await promisify(execFile)('python3', ['-c', `
 import lzma, glob, sys
 raw = open('combo.raw','rb').read(); ok = 0
 for f in sorted(glob.glob('c-*.lzma')):
@@ -94,9 +94,9 @@ for f in sorted(glob.glob('c-*.lzma')):
     assert lzma.decompress(open(f,'rb').read(), format=lzma.FORMAT_ALONE) == raw, f
     ok += 1
 print(ok)`], { cwd: dir });
-    expect(py.stderr.toString()).toBe('');
+    expect(py.stderr).toBe('');
     // lc+lp<=4: 15 (lc,lp) pairs x 5 pb values.
-    expect(py.stdout.toString().trim()).toBe('75');
+    expect(py.stdout.trim()).toBe('75');
   });
 
   describe('no end marker', () => {
