@@ -5,6 +5,7 @@
  * removal, a chunk repeated hundreds or thousands of times (deep nesting, long runs), and
  * tokens inserted from a small generic list or the target's dictionary (for the text formats).
  */
+import { concatBytes } from '../../src/kernel/uimage/writer.js';
 
 /** xorshift32 (as test/helpers/pseudo-random.ts), with helpers for ranges and choices. */
 export class Prng {
@@ -160,17 +161,7 @@ function step(b: Uint8Array, others: readonly Uint8Array[], r: Prng, dictionary:
   }
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 /** Values a JSON mutation puts in place of another: wrong types, edges, huge and deep ones. */
 function jsonValue(r: Prng): unknown {
