@@ -128,7 +128,7 @@ describe('ntpd, syslog, dhcp', () => {
   it('syslog local only: the logread ring copied to a file by default, the ring alone on request, remote only', async () => {
     const s = await evalModules([{ name: 'syslog' }]);
     expect(text(s, '/etc/svc/syslogd/run')).toBe('#!/bin/sh\nexec syslogd -n -C64\n');
-    expect(text(s, '/etc/svc/syslogFile/run')).toBe('#!/bin/sh\nexec logread -F >> /run/log/messages\n');
+    expect(text(s, '/etc/svc/syslogFile/run')).toBe("#!/bin/sh\nexec sh -c 'until logread >/dev/null 2>&1; do sleep 1; done; exec logread -F >> /run/log/messages'\n");
     expect(text(s, '/etc/svc/syslogFile/depends')).toBe('syslogd\n');
     const r = await evalModules([{ name: 'syslog', options: { ringBuffer: true } }]);
     expect(text(r, '/etc/svc/syslogd/run')).toBe('#!/bin/sh\nexec syslogd -n -C64\n');

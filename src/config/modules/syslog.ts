@@ -25,7 +25,12 @@ export const syslog = defineModule<SyslogOptions, { local: boolean; ringBuffer: 
       services: {
         syslogd: { run: `syslogd ${flags.join(' ')}` },
         klogd: { run: 'klogd -n', dependsOn: ['syslogd'] },
-        ...(o.local && !o.ringBuffer ? { syslogFile: { run: 'logread -F >> /run/log/messages', dependsOn: ['syslogd'] } } : {}),
+        ...(o.local && !o.ringBuffer ? { syslogFile: {
+          // syslogd makes the ring a moment after it starts: until then logread fails, and a
+          // follower started too soon would exit and be restarted (seen as starts=2).
+          run: `sh -c 'until logread >/dev/null 2>&1; do sleep 1; done; exec logread -F >> /run/log/messages'`,
+          dependsOn: ['syslogd'],
+        } } : {}),
       },
     };
   },
